@@ -1,0 +1,1 @@
+"""Research pipeline for online discussion corpora."""

@@ -1,0 +1,50 @@
+"""Command line: `python -m pipeline STAGE [args]`; each stage module exposes `main(argv) -> int`."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+# stage name -> module; modules are imported only when their stage runs (heavy imports stay lazy).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "ingest": ("pipeline.ingest", "read every corpus in params.yaml into documents/utterances"),
+    "scrape": ("pipeline.scrape", "fetch the URLs of corpus entries into data/raw/<corpus>/"),
+    "inspect": ("pipeline.inspect", "print what one file or URL parses to, as JSON"),
+    "clean": ("pipeline.clean", "normalise text, move out boilerplate, record removals"),
+    "attribute": ("pipeline.attribute", "attribute speakers and build the participants table"),
+    "segment": ("pipeline.segment", "split utterances into argument units and tag concepts"),
+    "embed": ("pipeline.embed", "embed units with a cached sentence-transformer"),
+    "cluster": ("pipeline.cluster", "fit BERTopic over the unit embeddings"),
+    "stability": ("pipeline.stability", "refit clustering with several seeds, pairwise ARI"),
+    "frame": ("pipeline.frames", "assign codebook framings to units and utterances"),
+    "code": ("pipeline.coding", "export coding sheets / import coded sheets"),
+    "positions": ("pipeline.positions", "roles, relations, participant positions, reply network"),
+    "report": ("pipeline.report", "write the HTML report and metrics"),
+    "evaluate": ("pipeline.evaluate", "evaluation commands (extraction, argkp)"),
+    "export": ("pipeline.export", "export the corpus to other toolkits (convokit)"),
+}
+
+
+def usage() -> str:
+    """The help text listing every command."""
+    lines = ["usage: python -m pipeline COMMAND [options]", "", "commands:"]
+    lines += [f"  {name:<11} {doc}" for name, (_, doc) in COMMANDS.items()]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Dispatch to the stage module named by the first argument."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help"):
+        sys.stdout.write(usage() + "\n")
+        return 0 if argv else 2
+    name, rest = argv[0], argv[1:]
+    if name not in COMMANDS:
+        sys.stderr.write(f"unknown command {name!r}\n{usage()}\n")
+        return 2
+    module = importlib.import_module(COMMANDS[name][0])
+    return int(module.main(rest) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,196 @@
+"""The project's tables: one place that defines every table, its columns, their types and meaning."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import pyarrow as pa
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table: name, Arrow type, whether null is allowed, and what it means."""
+
+    name: str
+    type: pa.DataType
+    nullable: bool
+    doc: str
+
+
+@dataclass(frozen=True)
+class Table:
+    """A named table with ordered columns."""
+
+    name: str
+    doc: str
+    columns: tuple[Column, ...]
+
+    @property
+    def names(self) -> list[str]:
+        """Column names in order."""
+        return [c.name for c in self.columns]
+
+    @property
+    def arrow_schema(self) -> pa.Schema:
+        """The Arrow schema used for Parquet files of this table."""
+        return pa.schema([pa.field(c.name, c.type, nullable=c.nullable) for c in self.columns])
+
+
+S, I, F, B = pa.string(), pa.int64(), pa.float64(), pa.bool_()
+LS = pa.list_(pa.string())
+
+KINDS = ("post", "comment", "pingback")
+
+DOCUMENTS = Table(
+    "documents",
+    "One row per discussion (a post with its thread, a Reddit submission, a talk page).",
+    (
+        Column("corpus", S, False, "corpus name from params.yaml"),
+        Column("doc_id", S, False, "stable id: '<corpus>/<document key>'"),
+        Column("title", S, True, "title of the post or thread"),
+        Column("url", S, True, "canonical URL where known"),
+        Column("post_author", S, True, "author of the post (manifest, markup or export field)"),
+        Column("date", S, True, "publication date, ISO 8601 (as precise as known)"),
+        Column("platform", S, True, "site or platform (wordpress, blogger, reddit, ...)"),
+        Column("format", S, False, "adapter that parsed the source (thread_text, html, ...)"),
+        Column("source_file", S, False, "source path relative to the project root"),
+        Column("source_sha256", S, False, "SHA-256 of the source file's bytes"),
+    ),
+)
+
+UTTERANCES = Table(
+    "utterances",
+    "One row per post, comment or pingback, in thread order within its document.",
+    (
+        Column("corpus", S, False, "corpus name"),
+        Column("doc_id", S, False, "document the utterance belongs to"),
+        Column("utterance_id", S, False, "stable id: '<doc_id>/<local id>'"),
+        Column("parent_id", S, True, "utterance replied to; null for the post and for orphans"),
+        Column("position", I, False, "0-based index in thread (reading) order within the document"),
+        Column("depth", I, False, "0 = post, 1 = top-level comment, 2 = reply, ..."),
+        Column("kind", S, False, "post | comment | pingback"),
+        Column("author", S, True, "speaker name, null when unknown"),
+        Column("author_evidence", S, True, "why the author is believed (field, manifest, signature, ...)"),
+        Column("date", S, True, "ISO 8601 date or datetime where known"),
+        Column("text", S, False, "utterance text, normalised (see pipeline.textnorm)"),
+        Column("source_file", S, False, "source path relative to the project root"),
+        Column("char_start", I, True, "start offset (characters of the decoded source) of the span"),
+        Column("char_end", I, True, "end offset (exclusive) of the span in the decoded source"),
+    ),
+)
+
+PROBLEMS = Table(
+    "problems",
+    "One row per source item that could not be turned into data, with the reason.",
+    (
+        Column("corpus", S, False, "corpus name"),
+        Column("source", S, False, "file path or URL"),
+        Column("location", S, True, "line, element or record where known"),
+        Column("stage", S, False, "stage that met the problem"),
+        Column("reason", S, False, "short machine-readable reason (e.g. empty-file, bad-xml)"),
+        Column("detail", S, False, "human-readable message naming the file"),
+    ),
+)
+
+SKIPPED = Table(
+    "skipped_spans",
+    "Spans of a source deliberately not turned into utterances (title line, headings, site boilerplate).",
+    (
+        Column("corpus", S, False, "corpus name"),
+        Column("doc_id", S, False, "document"),
+        Column("source_file", S, False, "source path"),
+        Column("char_start", I, False, "start offset in the decoded source"),
+        Column("char_end", I, False, "end offset (exclusive) in the decoded source"),
+        Column("reason", S, False, "title | comment-heading | boilerplate-after-thread | ..."),
+        Column("text", S, False, "the skipped text"),
+    ),
+)
+
+REMOVALS = Table(
+    "removals",
+    "What cleaning took out of the analysis, and why (nothing leaves without a row here).",
+    (
+        Column("corpus", S, False, "corpus name"),
+        Column("doc_id", S, False, "document"),
+        Column("utterance_id", S, False, "utterance the removed piece belongs to"),
+        Column("scope", S, False, "utterance (whole utterance excluded) | span (text moved out)"),
+        Column("reason", S, False, "pingback | duplicate | empty | boilerplate | commentluv | signature | ..."),
+        Column("text", S, False, "the removed text"),
+    ),
+)
+
+CLEAN_UTTERANCES = Table(
+    "clean_utterances",
+    "Utterances after cleaning: the same rows as `utterances` plus cleaned text and moved-out fields.",
+    UTTERANCES.columns
+    + (
+        Column("clean_text", S, False, "text with boilerplate, CommentLuv and signature lines moved out"),
+        Column("commentluv", S, True, "CommentLuv line(s) moved out of the text"),
+        Column("signature", S, True, "signature line(s) moved out of the text"),
+        Column("included", B, False, "true when the utterance enters the analysis"),
+        Column("exclusion_reason", S, True, "why an utterance is excluded (pingback, duplicate, empty)"),
+        Column("author_confidence", F, True, "confidence in `author` (0-1); set by attribution"),
+    ),
+)
+
+PARTICIPANTS = Table(
+    "participants",
+    "One row per person, after merging spelling variants.",
+    (
+        Column("corpus", S, False, "corpus name"),
+        Column("participant_id", S, False, "stable id: '<corpus>/<normalised name>'"),
+        Column("name", S, False, "canonical display name"),
+        Column("aliases", LS, False, "every spelling seen for this participant"),
+        Column("n_utterances", I, False, "utterances attributed to the participant"),
+        Column("documents", LS, False, "doc_ids the participant speaks in"),
+    ),
+)
+
+UNITS = Table(
+    "units",
+    "Argument units: sentences of included utterances, short fragments merged into a neighbour.",
+    (
+        Column("corpus", S, False, "corpus name"),
+        Column("doc_id", S, False, "document"),
+        Column("utterance_id", S, False, "utterance the unit comes from"),
+        Column("unit_id", S, False, "stable id: '<utterance_id>/s<index>'"),
+        Column("index", I, False, "0-based index of the unit in its utterance"),
+        Column("author", S, True, "speaker (from attribution), null when unknown"),
+        Column("text", S, False, "unit text, a slice of clean_text"),
+        Column("clean_start", I, False, "start offset in the utterance's clean_text"),
+        Column("clean_end", I, False, "end offset in the utterance's clean_text"),
+        Column("raw_start", I, True, "start offset in the decoded source file"),
+        Column("raw_end", I, True, "end offset in the decoded source file"),
+        Column("concepts", LS, False, "codebook concepts mentioned in the unit"),
+    ),
+)
+
+TABLES = {t.name: t for t in (DOCUMENTS, UTTERANCES, PROBLEMS, SKIPPED, REMOVALS, CLEAN_UTTERANCES, PARTICIPANTS, UNITS)}
+
+
+def empty_frame(table: Table) -> pd.DataFrame:
+    """An empty DataFrame with the table's columns."""
+    return conform(pd.DataFrame(columns=table.names), table)
+
+
+def conform(df: pd.DataFrame, table: Table) -> pd.DataFrame:
+    """Return `df` with exactly the table's columns, in order, checked against its schema."""
+    missing = [c for c in table.names if c not in df.columns]
+    if missing:
+        raise ValueError(f"table {table.name}: missing columns {missing}")
+    out = df.loc[:, table.names].reset_index(drop=True)
+    for col in table.columns:
+        if not col.nullable and out[col.name].isna().any():
+            bad = out.index[out[col.name].isna()].tolist()[:5]
+            raise ValueError(f"table {table.name}: column {col.name} has nulls (rows {bad})")
+    # Validate the types by converting once through Arrow.
+    pa.Table.from_pandas(out, schema=table.arrow_schema, preserve_index=False)
+    return out
+
+
+def frame(rows: list[dict], table: Table) -> pd.DataFrame:
+    """Build a checked DataFrame of `table` from a list of row dicts."""
+    if not rows:
+        return empty_frame(table)
+    return conform(pd.DataFrame.from_records(rows, columns=table.names), table)

@@ -1,0 +1,33 @@
+"""Shared test fixtures: project paths and the real-data folder (skipped cleanly when absent)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+REAL_DIR = Path(os.environ.get("PIPELINE_REAL_DATA", ROOT.parent / "shared" / "real"))
+SEEDS_DIR = ROOT / "data" / "raw" / "seeds"
+
+
+@pytest.fixture(scope="session")
+def root() -> Path:
+    """The project root."""
+    return ROOT
+
+
+@pytest.fixture(scope="session")
+def fixtures() -> Path:
+    """tests/fixtures."""
+    return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def real_dir() -> Path:
+    """The shared real-data folder (PIPELINE_REAL_DATA overrides); skips when absent."""
+    if not REAL_DIR.is_dir():
+        pytest.skip(f"real data folder {REAL_DIR} absent (set PIPELINE_REAL_DATA)")
+    return REAL_DIR

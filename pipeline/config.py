@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -48,10 +49,38 @@ class ThreadTextConfig(_Section):
     bullets: tuple[str, ...] = ("•",)
 
 
+class HtmlConfig(_Section):
+    """HTML pages: generic cues that recognise repeated comment blocks (class/id/itemprop tokens)."""
+
+    author_cues: tuple[str, ...] = ("author", "vcard", "fn", "user", "username", "commenter", "nick", "poster")
+    date_cues: tuple[str, ...] = ("date", "time", "datetime", "published", "timestamp", "meta", "metadata", "age", "posted")
+    body_cues: tuple[str, ...] = ("content", "text", "body", "message", "entry")
+    comment_cues: tuple[str, ...] = ("comment", "comments", "reply", "replies", "response", "responses", "discussion")
+    skip_cues: tuple[str, ...] = ("reply", "actions", "like", "likes", "share", "edit", "says", "avatar", "rating", "vote", "votes")
+    pingback_cues: tuple[str, ...] = ("pingback", "trackback")
+    pingback_prefixes: tuple[str, ...] = ("Pingback:", "Trackback:")
+    author_suffix_pattern: str = r"\s*(says|said|wrote|schreibt|sagt)\s*:?\s*$"
+    max_author_chars: int = 80
+    max_core_levels: int = 8
+    min_repeats: int = 2
+
+
+class ExportsConfig(_Section):
+    """Structured exports (WXR, Disqus): which records become utterances; the rest become problems rows."""
+
+    wxr_post_types: tuple[str, ...] = ("post", "page")
+    wxr_post_statuses: tuple[str, ...] = ("publish",)
+    wxr_comment_approved: tuple[str, ...] = ("1",)
+    disqus_keep_deleted: bool = False
+    disqus_keep_spam: bool = False
+
+
 class IngestConfig(_Section):
     """Ingest stage parameters."""
 
     thread_text: ThreadTextConfig = ThreadTextConfig()
+    html: HtmlConfig = HtmlConfig()
+    exports: ExportsConfig = ExportsConfig()
 
 
 class ScrapeConfig(_Section):
@@ -72,11 +101,36 @@ class ScrapeConfig(_Section):
 class CleanConfig(_Section):
     """Cleaning rules (patterns are research choices)."""
 
-    boilerplate_patterns: tuple[str, ...] = ()
-    commentluv_pattern: str = ""
-    signature_patterns: tuple[str, ...] = ()
+    boilerplate_patterns: tuple[str, ...] = ()  # a whole line matching one is site/form boilerplate
+    commentluv_pattern: str = ""  # a CommentLuv line; group `name` = the commenter
+    signature_patterns: tuple[str, ...] = ()  # a trailing signature line; group `name`
+    signature_max_lines: int = Field(default=2, ge=0)  # how many trailing lines may be signatures
     exclude_kinds: tuple[str, ...] = ("pingback",)
     drop_exact_duplicates: bool = True
+    duplicate_scope: Literal["document", "corpus"] = "document"
+
+    @field_validator("boilerplate_patterns", "signature_patterns", "commentluv_pattern")
+    @classmethod
+    def _compiles(cls, v: Any) -> Any:
+        for p in (v,) if isinstance(v, str) else v:
+            try:
+                re.compile(p)
+            except re.error as e:
+                raise ValueError(f"pattern {p!r} is not a valid regex: {e}") from None
+        return v
+
+
+class EvidenceWeights(_Section):
+    """Strength of each kind of author evidence (0-1), combined by noisy-or per candidate."""
+
+    source_field: float = 1.0  # author given by the source or the manifest
+    commentluv: float = 0.95
+    signature: float = 0.9
+    child_vocative: float = 0.8  # a reply opens by naming the author of its parent
+    child_vocative_hedged: float = 0.3  # ... with a hedge: "Richard (or someone else?),"
+    host_phrase: float = 0.75  # a host's phrase ("thanks for the read") in a reply
+    host_habit: float = 0.7  # x the measured share of replies the post author wrote
+    reply_chain: float = 0.4  # A -> B -> ? : the reply goes back to A
 
 
 class AttributeConfig(_Section):
@@ -84,6 +138,25 @@ class AttributeConfig(_Section):
 
     min_confidence: float = 0.5
     merge_max_edit_distance: int = 1
+    merge_min_chars: int = 5  # names shorter than this only merge when spelt identically
+    conflict_discount: float = 0.5  # confidence = best - discount * best rival candidate
+    weights: EvidenceWeights = EvidenceWeights()
+    vocative_patterns: tuple[str, ...] = ()  # opening of a reply; group `name`, optional `aside`
+    hedge_pattern: str = r"\bor\b|\?"
+    not_names: tuple[str, ...] = ()  # capitalised openers that are not names ("Yes", "Bravo")
+    host_phrases: tuple[str, ...] = ()  # phrases only the blog host writes in replies
+    host_habit_min_replies: int = 3
+    host_habit_min_rate: float = 0.5
+
+    @field_validator("vocative_patterns", "host_phrases", "hedge_pattern")
+    @classmethod
+    def _compiles(cls, v: Any) -> Any:
+        for p in (v,) if isinstance(v, str) else v:
+            try:
+                re.compile(p)
+            except re.error as e:
+                raise ValueError(f"pattern {p!r} is not a valid regex: {e}") from None
+        return v
 
 
 class SegmentConfig(_Section):
@@ -149,14 +222,18 @@ class ClusterConfig(_Section):
 
 
 class FrameConfig(_Section):
-    """Framing (codebook-driven)."""
+    """Framing (codebook-driven): zero-shot or supervised route, validation against hand coding."""
 
     method: Literal["zeroshot", "supervised"] = "zeroshot"
     other_threshold: float = 0.3
     annotations: str = "data/annotations"
     seed: int = 42
-    cv_folds: int = 5
-    bootstrap: int = 1000
+    cv_folds: int = Field(5, ge=2)
+    cv_group: Literal["utterance", "none"] = "utterance"
+    bootstrap: int = Field(1000, ge=0)
+    supervised_c: float = Field(1.0, gt=0.0)
+    class_weight: Literal["balanced"] | None = "balanced"
+    utterance_ignore_residual: bool = True
 
 
 class PositionsConfig(_Section):

@@ -109,8 +109,12 @@ class Fetcher:
         start = canonical_url(url)
         reply, hops = self._follow(start, check_robots=self.cfg.respect_robots, html_only=True)
         if not 200 <= reply.status < 300:
-            raise FetchError(f"http-{reply.status}", f"{start}: HTTP {reply.status} from {reply.url}")
-        return FetchResult(start, reply.url, reply.status, _media_type(reply.headers), reply.body, hops)
+            raise FetchError(
+                f"http-{reply.status}", f"{start}: HTTP {reply.status} from {reply.url}"
+            )
+        return FetchResult(
+            start, reply.url, reply.status, _media_type(reply.headers), reply.body, hops
+        )
 
     def close(self) -> None:
         """Close the HTTP session."""
@@ -118,7 +122,9 @@ class Fetcher:
 
     # -- redirects and robots -------------------------------------------------------------------
 
-    def _follow(self, url: str, check_robots: bool, html_only: bool) -> tuple[_Reply, tuple[str, ...]]:
+    def _follow(
+        self, url: str, check_robots: bool, html_only: bool
+    ) -> tuple[_Reply, tuple[str, ...]]:
         """Request `url`, following redirects by hand (loop detection, max_redirects, robots per hop)."""
         seen = [url]
         while True:
@@ -130,12 +136,18 @@ class Fetcher:
                 return reply, tuple(seen[1:])
             location = reply.headers.get("location")
             if not location:
-                raise FetchError("bad-redirect", f"{seen[0]}: HTTP {reply.status} without Location at {url}")
+                raise FetchError(
+                    "bad-redirect", f"{seen[0]}: HTTP {reply.status} without Location at {url}"
+                )
             url = canonical_url(urljoin(url, location))
             if url in seen:
-                raise FetchError("redirect-loop", f"{seen[0]}: redirect loop {' -> '.join([*seen, url])}")
+                raise FetchError(
+                    "redirect-loop", f"{seen[0]}: redirect loop {' -> '.join([*seen, url])}"
+                )
             if len(seen) > self.cfg.max_redirects:
-                raise FetchError("too-many-redirects", f"{seen[0]}: more than {self.cfg.max_redirects} redirects")
+                raise FetchError(
+                    "too-many-redirects", f"{seen[0]}: more than {self.cfg.max_redirects} redirects"
+                )
             seen.append(url)
 
     def _check_robots(self, url: str) -> None:
@@ -158,7 +170,9 @@ class Fetcher:
             reply, _ = self._follow(robots_url, check_robots=False, html_only=False)
         except FetchError as e:
             if e.transient:
-                robots = _Robots(None, FetchError("robots-unavailable", f"{robots_url}: {e.detail}"))
+                robots = _Robots(
+                    None, FetchError("robots-unavailable", f"{robots_url}: {e.detail}")
+                )
             else:  # e.g. a redirect loop: treated like a missing file
                 parser.allow_all = True
         else:
@@ -171,7 +185,9 @@ class Fetcher:
                 delay = parser.crawl_delay(self.cfg.user_agent)
                 robots.crawl_delay = float(delay) if delay else 0.0
             else:
-                robots = _Robots(None, FetchError("robots-unavailable", f"{robots_url}: HTTP {reply.status}"))
+                robots = _Robots(
+                    None, FetchError("robots-unavailable", f"{robots_url}: HTTP {reply.status}")
+                )
         self._robots[origin] = robots
         return robots
 
@@ -212,16 +228,25 @@ class Fetcher:
         try:
             resp = self.session.get(
                 url,
-                headers={"User-Agent": self.cfg.user_agent, "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1"},
+                headers={
+                    "User-Agent": self.cfg.user_agent,
+                    "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1",
+                },
                 timeout=(timeout, timeout),
                 allow_redirects=False,
                 stream=True,
             )
         except requests.Timeout as e:
-            raise FetchError("timeout", f"{url}: no answer within {timeout:g} s ({type(e).__name__})") from None
+            raise FetchError(
+                "timeout", f"{url}: no answer within {timeout:g} s ({type(e).__name__})"
+            ) from None
         except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as e:
             raise FetchError("connection-error", f"{url}: {e}") from None
-        except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema) as e:
+        except (
+            requests.exceptions.InvalidURL,
+            requests.exceptions.MissingSchema,
+            requests.exceptions.InvalidSchema,
+        ) as e:
             raise FetchError("bad-url", f"{url}: {e}") from None
         except requests.RequestException as e:
             raise FetchError("request-error", f"{url}: {e}") from None
@@ -234,25 +259,35 @@ class Fetcher:
                 raise FetchError("non-html", f"{url}: content type {media!r} is not HTML")
             body = self._read_body(resp, url, started)
         if html_only and not media and not body.lstrip()[:64].lower().startswith(_HTML_SNIFF):
-            raise FetchError("non-html", f"{url}: no content type and the body does not look like HTML")
+            raise FetchError(
+                "non-html", f"{url}: no content type and the body does not look like HTML"
+            )
         return _Reply(url, resp.status_code, headers, body)
 
     def _read_body(self, resp: requests.Response, url: str, started: float) -> bytes:
         """Read the body in chunks, enforcing max_bytes and timeout_seconds for the whole reply."""
         declared = resp.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.cfg.max_bytes:
-            raise FetchError("response-too-large", f"{url}: {declared} bytes > max_bytes {self.cfg.max_bytes}")
+            raise FetchError(
+                "response-too-large", f"{url}: {declared} bytes > max_bytes {self.cfg.max_bytes}"
+            )
         chunks, size = [], 0
         try:
             for chunk in resp.iter_content(_CHUNK):
                 size += len(chunk)
                 if size > self.cfg.max_bytes:
-                    raise FetchError("response-too-large", f"{url}: more than max_bytes {self.cfg.max_bytes}")
+                    raise FetchError(
+                        "response-too-large", f"{url}: more than max_bytes {self.cfg.max_bytes}"
+                    )
                 if self.clock() - started > self.cfg.timeout_seconds:
-                    raise FetchError("timeout", f"{url}: body not complete within {self.cfg.timeout_seconds:g} s")
+                    raise FetchError(
+                        "timeout", f"{url}: body not complete within {self.cfg.timeout_seconds:g} s"
+                    )
                 chunks.append(chunk)
         except requests.exceptions.ConnectionError as e:
-            raise FetchError("timeout" if "timed out" in str(e) else "connection-error", f"{url}: {e}") from None
+            raise FetchError(
+                "timeout" if "timed out" in str(e) else "connection-error", f"{url}: {e}"
+            ) from None
         except requests.exceptions.ChunkedEncodingError as e:
             raise FetchError("connection-error", f"{url}: {e}") from None
         return b"".join(chunks)

@@ -166,7 +166,77 @@ UNITS = Table(
     ),
 )
 
-TABLES = {t.name: t for t in (DOCUMENTS, UTTERANCES, PROBLEMS, SKIPPED, REMOVALS, CLEAN_UTTERANCES, PARTICIPANTS, UNITS)}
+F32L = pa.list_(pa.float32())
+
+EMBEDDINGS = Table(
+    "embeddings",
+    "One row per argument unit: its sentence embedding (model identity in metrics/embed.json).",
+    (
+        Column("corpus", S, False, "corpus name"),
+        Column("unit_id", S, False, "unit embedded"),
+        Column("text_sha256", S, False, "SHA-256 of the unit text (the cache key with the model identity)"),
+        Column("vector", F32L, False, "embedding, float32, L2-normalised when embed.normalize"),
+    ),
+)
+
+UNIT_TOPICS = Table(
+    "unit_topics",
+    "One row per argument unit: the BERTopic topic it was assigned.",
+    (
+        Column("corpus", S, False, "corpus name"),
+        Column("doc_id", S, False, "document"),
+        Column("unit_id", S, False, "unit"),
+        Column("author", S, True, "speaker of the unit, null when unknown"),
+        Column("topic", I, False, "topic id; -1 = outlier (noise) when not reassigned"),
+        Column("probability", F, True, "HDBSCAN membership strength where available"),
+        Column("outlier", B, False, "true when the clusterer left the unit unassigned (before any reassignment)"),
+    ),
+)
+
+TOPICS = Table(
+    "topics",
+    "One row per topic (including -1 for outliers when present): size, keywords, representative units.",
+    (
+        Column("topic", I, False, "topic id; -1 = outliers"),
+        Column("name", S, False, "BERTopic name: id and top keywords"),
+        Column("size", I, False, "units in the topic"),
+        Column("share", F, False, "size / all units"),
+        Column("keywords", LS, False, "top c-TF-IDF keywords, best first"),
+        Column("keyword_scores", pa.list_(F), False, "c-TF-IDF weight of each keyword"),
+        Column("representative_unit_ids", LS, False, "units closest to the topic centroid (cosine), best first"),
+        Column("representative_texts", LS, False, "texts of those units"),
+    ),
+)
+
+TOPIC_HIERARCHY = Table(
+    "topic_hierarchy",
+    "BERTopic's hierarchical merge tree over topics: one row per merge.",
+    (
+        Column("parent_id", I, False, "merged topic id (new ids above the leaf topics)"),
+        Column("parent_name", S, False, "keywords of the merged topic"),
+        Column("topics", pa.list_(I), False, "leaf topics under the parent"),
+        Column("child_left_id", I, False, "left child"),
+        Column("child_left_name", S, False, "left child keywords"),
+        Column("child_right_id", I, False, "right child"),
+        Column("child_right_name", S, False, "right child keywords"),
+        Column("distance", F, False, "linkage distance of the merge"),
+    ),
+)
+
+TOPIC_SHARES = Table(
+    "topic_shares",
+    "Share of each topic among a document's or a participant's units (rows per key sum to 1).",
+    (
+        Column("corpus", S, False, "corpus name"),
+        Column("level", S, False, "document | participant"),
+        Column("key", S, False, "doc_id or author name"),
+        Column("topic", I, False, "topic id (-1 = outliers)"),
+        Column("n_units", I, False, "units of the key in the topic"),
+        Column("share", F, False, "n_units / units of the key"),
+    ),
+)
+
+TABLES = {t.name: t for t in (DOCUMENTS, UTTERANCES, PROBLEMS, SKIPPED, REMOVALS, CLEAN_UTTERANCES, PARTICIPANTS, UNITS, EMBEDDINGS, UNIT_TOPICS, TOPICS, TOPIC_HIERARCHY, TOPIC_SHARES)}
 
 
 def empty_frame(table: Table) -> pd.DataFrame:

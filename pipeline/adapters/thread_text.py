@@ -2,7 +2,7 @@
 
 Layout rules (patterns come from params.yaml `ingest.thread_text`):
 - Title: the manifest's title when the first line equals it; without a manifest title, a first line
-  under 150 characters, followed by a blank line and not ending in sentence punctuation.
+  under 150 characters, followed by a blank line, not a list item and not ending in punctuation.
 - Comment section: after a heading line ("58 Replies to ...", "Comments"); without a heading, the
   whole text when it opens with a list item (the post body is missing, or the manifest says
   `post_missing: true`), or the last list block before a closing line that is set off from the body
@@ -74,7 +74,7 @@ def _marker_re(cfg: ThreadTextConfig) -> re.Pattern[str]:
     return re.compile(rf"^[{_INDENT_CHARS}]*(?:[{bullets}]|\d+\.)[{_INDENT_CHARS}]+(?=\S)")
 
 
-def _find_title(lines: list[Line], meta_title: str | None) -> int | None:
+def _find_title(lines: list[Line], meta_title: str | None, marker: re.Pattern[str]) -> int | None:
     """Index of the title line, or None."""
     first = next((i for i, ln in enumerate(lines) if not ln.blank), None)
     if first is None:
@@ -83,7 +83,7 @@ def _find_title(lines: list[Line], meta_title: str | None) -> int | None:
     if meta_title:
         return first if head.casefold() == normalize_text(meta_title).casefold() else None
     next_blank = first + 1 >= len(lines) or lines[first + 1].blank
-    if len(head) < 150 and next_blank and not head.endswith(_SENTENCE_END):
+    if len(head) < 150 and next_blank and not head.endswith(_SENTENCE_END) and not marker.match(lines[first].text):
         return first
     return None
 
@@ -160,13 +160,13 @@ def parse_thread_text(text: str, source: Source, cfg: ThreadTextConfig) -> Parse
                             "char_start": spans[0].start, "char_end": spans[-1].end, "reason": reason,
                             "text": text[spans[0].start:spans[-1].end]})
 
-    title_idx = _find_title(lines, meta.get("title"))
+    marker = _marker_re(cfg)
+    title_idx = _find_title(lines, meta.get("title"), marker)
     title = meta.get("title") or (normalize_text(lines[title_idx].text) if title_idx is not None else None)
     body_start = title_idx + 1 if title_idx is not None else 0
     if title_idx is not None:
         skip_span(title_idx, title_idx + 1, "title")
 
-    marker = _marker_re(cfg)
     closing = _first_match(lines, cfg.closing_lines, body_start)
     end = closing if closing is not None else len(lines)
     heading = _first_match(lines[:end], cfg.comment_headings, body_start)

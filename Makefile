@@ -1,0 +1,58 @@
+# Research pipeline for online discussion corpora. `make help` lists the targets.
+SHELL := /bin/bash
+PY := .venv/bin/python
+STAMP := .venv/.installed
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export DVC_NO_ANALYTICS := 1
+export PYTHONHASHSEED := 0
+export PATH := $(CURDIR)/.venv/bin:$(PATH)
+
+.PHONY: help setup repro test test-fast lint bench scrape browser clean-venv
+
+## help: list the targets
+help:
+	@grep -E '^## ' $(MAKEFILE_LIST) | sed 's/^## /  /'
+
+$(STAMP): pyproject.toml requirements/constraints.txt
+	test -x $(PY) || python3 -m venv .venv
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -c requirements/constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+## setup: create the virtualenv and install the pinned stack (idempotent)
+setup: $(STAMP)
+
+## repro: set up, then run the whole DVC pipeline on the configured corpora (writes reports/)
+repro: $(STAMP)
+	.venv/bin/dvc repro
+	@echo "report: reports/index.html"
+
+## browser: install Debian's chromium for the browser tests (root, apt) if missing
+browser:
+	@bash scripts/install-chromium.sh
+
+## test: set up (incl. chromium), then run the whole test suite
+test: $(STAMP) browser
+	$(PY) -m pytest -q
+
+## test-fast: tests without model loading, BERTopic fits or the browser
+test-fast: $(STAMP)
+	$(PY) -m pytest -q -m "not slow and not browser"
+
+## lint: ruff over the package and the tests
+lint: $(STAMP)
+	.venv/bin/ruff check pipeline tests bench
+
+## bench: scaling benchmark (prints ratios; writes reports/bench.json)
+bench: $(STAMP)
+	$(PY) -m bench
+
+## scrape: fetch the URLs listed in corpus entries into data/raw/<corpus>/ (polite, resumable)
+scrape: $(STAMP)
+	$(PY) -m pipeline scrape --params params.yaml --raw-root data/raw
+
+## clean-venv: remove the virtualenv
+clean-venv:
+	rm -rf .venv

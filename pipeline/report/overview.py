@@ -1,0 +1,51 @@
+"""Overview page data and corpus count metrics (pure functions over the tables)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+
+def _counts(u: pd.DataFrame) -> dict[str, int]:
+    comments = u[u.kind == "comment"]
+    return {
+        "posts": int((u.kind == "post").sum()),
+        "top_level": int((comments.depth == 1).sum()),
+        "replies": int((comments.depth > 1).sum()),
+        "pingbacks": int((u.kind == "pingback").sum()),
+        "max_depth": int(u.depth.max()) if len(u) else 0,
+    }
+
+
+def participants_of(u: pd.DataFrame) -> int:
+    """Distinct named speakers of posts and comments."""
+    named = u[(u.kind != "pingback") & u.author.notna()]
+    return int(named.author.str.casefold().nunique())
+
+
+def corpus_rows(docs: pd.DataFrame, utts: pd.DataFrame, problems: pd.DataFrame,
+                participants: pd.DataFrame | None = None) -> list[dict[str, Any]]:
+    """One row of counts per corpus."""
+    rows = []
+    for corpus in sorted(set(docs.corpus) | set(problems.corpus)):
+        u = utts[utts.corpus == corpus]
+        n_part = (int((participants.corpus == corpus).sum()) if participants is not None
+                  else participants_of(u))
+        rows.append({"corpus": corpus, "documents": int((docs.corpus == corpus).sum()), **_counts(u),
+                     "participants": n_part, "problems": int((problems.corpus == corpus).sum())})
+    return rows
+
+
+def document_rows(docs: pd.DataFrame, utts: pd.DataFrame) -> list[dict[str, Any]]:
+    """One row per document with its thread counts."""
+    rows = []
+    for d in docs.itertuples(index=False):
+        rows.append({**d._asdict(), **_counts(utts[utts.doc_id == d.doc_id])})
+    return rows
+
+
+def count_metrics(corpora: list[dict[str, Any]]) -> dict[str, Any]:
+    """Metrics for dvc: counts per corpus."""
+    keys = ("documents", "posts", "top_level", "replies", "pingbacks", "participants", "max_depth", "problems")
+    return {row["corpus"]: {k: row[k] for k in keys} for row in corpora}

@@ -60,6 +60,12 @@ class HtmlConfig(_Section):
     pingback_cues: tuple[str, ...] = ("pingback", "trackback")
     pingback_prefixes: tuple[str, ...] = ("Pingback:", "Trackback:")
     author_suffix_pattern: str = r"\s*(says|said|wrote|schreibt|sagt)\s*:?\s*$"
+    # A short leaf text matching this is a date/time element even without a cue.
+    date_text_pattern: str = (
+        r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b|\b\d{1,2}:\d{2}\b"
+        r"|\b(jan|feb|m[aä]r|apr|ma[iy]|jun|jul|aug|sep|o[ck]t|nov|de[cz])[a-zä]*\.?\s+\d{1,2}"
+        r"|\b\d+\s+(second|minute|hour|day|week|month|year)s?\s+ago\b"
+    )
     max_author_chars: int = 80
     max_core_levels: int = 8
     min_repeats: int = 2
@@ -237,11 +243,22 @@ class FrameConfig(_Section):
 
 
 class PositionsConfig(_Section):
-    """Roles, relations and reply stances."""
+    """Roles, relations and reply stances (docs/positions.md)."""
 
-    role_method: Literal["zeroshot", "supervised"] = "zeroshot"
-    unclear_threshold: float = 0.3
+    role_method: Literal["zeroshot", "supervised"] = "zeroshot"  # which role model fills unit_roles.role
+    unclear_threshold: float = 0.3  # zero-shot: below this best score the role is `unclear`
+    cue_weight: float = 0.1  # zero-shot: added to a role's cosine when one of its codebook cues occurs
+    min_context_chars: int = 40  # a concept context shorter than this is replaced by the whole unit
+    supervised_c: float = 1.0  # inverse regularisation of the logistic regression
+    supervised_cues: bool = True  # append the cue hit vector to the embedding features
+    cv_folds: int = 5
+    bootstrap: int = 1000
     seed: int = 42
+    max_gap_chars: int = 120  # relations: longest stretch a `…` in a codebook pattern may span
+    short_gap_chars: int = 30  # relations: longest stretch a `~` may span
+    negation_window: int = 15  # relations: characters before a cue searched for a negation
+    contrast_window: int = 200  # replies: a contrast cue this close to an agree cue makes it partly_agree
+    map_mix_weight: float = 1.0  # participant map: weight of role/frame shares beside the mean embedding
 
 
 class ReportConfig(_Section):

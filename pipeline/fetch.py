@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import requests
+import urllib3
 
 from pipeline.config import ScrapeConfig
 
@@ -273,7 +274,8 @@ class Fetcher:
             )
         chunks, size = [], 0
         try:
-            for chunk in resp.iter_content(_CHUNK):
+            # read1 returns whatever has arrived, so a trickling server meets the deadline too.
+            while chunk := resp.raw.read1(_CHUNK, decode_content=True):
                 size += len(chunk)
                 if size > self.cfg.max_bytes:
                     raise FetchError(
@@ -284,12 +286,10 @@ class Fetcher:
                         "timeout", f"{url}: body not complete within {self.cfg.timeout_seconds:g} s"
                     )
                 chunks.append(chunk)
-        except requests.exceptions.ConnectionError as e:
-            raise FetchError(
-                "timeout" if "timed out" in str(e) else "connection-error", f"{url}: {e}"
-            ) from None
-        except requests.exceptions.ChunkedEncodingError as e:
-            raise FetchError("connection-error", f"{url}: {e}") from None
+        except urllib3.exceptions.ReadTimeoutError as e:
+            raise FetchError("timeout", f"{url}: {e}") from None
+        except (urllib3.exceptions.HTTPError, OSError) as e:
+            raise FetchError("connection-error", f"{url}: {type(e).__name__}: {e}") from None
         return b"".join(chunks)
 
 

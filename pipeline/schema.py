@@ -236,7 +236,70 @@ TOPIC_SHARES = Table(
     ),
 )
 
-TABLES = {t.name: t for t in (DOCUMENTS, UTTERANCES, PROBLEMS, SKIPPED, REMOVALS, CLEAN_UTTERANCES, PARTICIPANTS, UNITS, EMBEDDINGS, UNIT_TOPICS, TOPICS, TOPIC_HIERARCHY, TOPIC_SHARES)}
+UNIT_FRAMES = Table(
+    "unit_frames",
+    "One row per argument unit: its codebook frame (frames stage) and the framer's score.",
+    (
+        Column("corpus", S, False, "corpus name"),
+        Column("utterance_id", S, False, "utterance the unit comes from"),
+        Column("unit_id", S, False, "unit"),
+        Column("frame", S, False, "codebook frame id (codebook `frames:`)"),
+        Column("score", F, False, "zero-shot: cosine to the frame prototype; supervised: predicted probability"),
+        Column("method", S, False, "framer that assigned the frame (frame.method)"),
+    ),
+)
+
+UTTERANCE_FRAMES = Table(
+    "utterance_frames",
+    "One row per utterance with units: its frame and the share of each frame among its units.",
+    (
+        Column("corpus", S, False, "corpus name"),
+        Column("utterance_id", S, False, "utterance"),
+        Column("frame", S, False, "most frequent unit frame (residual frame only when all units are residual)"),
+        Column("score", F, False, "share of the utterance's units with that frame"),
+        Column("n_units", I, False, "units of the utterance"),
+        Column("share_frames", LS, False, "codebook frame ids, in codebook order"),
+        Column("shares", pa.list_(F), False, "share of the units with each frame in share_frames (sums to 1)"),
+    ),
+)
+
+FRAME_TOPICS = Table(
+    "frame_topics",
+    "Cross-tab of codebook frames x emergent topics (long format; empty when no topics were given).",
+    (
+        Column("frame", S, False, "codebook frame id"),
+        Column("topic", I, False, "topic id (-1 = outliers)"),
+        Column("n_units", I, False, "units with this frame and topic"),
+        Column("share_of_frame", F, False, "n_units / units with the frame"),
+        Column("share_of_topic", F, False, "n_units / units in the topic"),
+    ),
+)
+
+UNIT_CODES = Table(
+    "unit_codes",
+    "Hand coding of units (git-tracked CSV in data/annotations/): keyed by unit_id, text kept for re-alignment.",
+    (
+        Column("unit_id", S, False, "unit coded (re-aligned by text when segmentation changes ids)"),
+        Column("text", S, False, "unit text as the coder read it"),
+        Column("frame", S, False, "codebook frame id"),
+        Column("coder", S, False, "coder id (coder1, coder2, ...)"),
+        Column("note", S, True, "coder's note or alignment note"),
+    ),
+)
+
+UTTERANCE_CODES = Table(
+    "utterance_codes",
+    "Hand coding of whole utterances (post or comment): keyed by utterance_id, text kept for re-alignment.",
+    (
+        Column("utterance_id", S, False, "utterance coded"),
+        Column("text", S, False, "utterance text as the coder read it"),
+        Column("frame", S, False, "codebook frame id"),
+        Column("coder", S, False, "coder id"),
+        Column("note", S, True, "coder's note"),
+    ),
+)
+
+TABLES = {t.name: t for t in (DOCUMENTS, UTTERANCES, PROBLEMS, SKIPPED, REMOVALS, CLEAN_UTTERANCES, PARTICIPANTS, UNITS, EMBEDDINGS, UNIT_TOPICS, TOPICS, TOPIC_HIERARCHY, TOPIC_SHARES, UNIT_FRAMES, UTTERANCE_FRAMES, FRAME_TOPICS, UNIT_CODES, UTTERANCE_CODES)}
 
 
 def empty_frame(table: Table) -> pd.DataFrame:
@@ -264,3 +327,126 @@ def frame(rows: list[dict], table: Table) -> pd.DataFrame:
     if not rows:
         return empty_frame(table)
     return conform(pd.DataFrame.from_records(rows, columns=table.names), table)
+
+
+# --- positions stage (issue 7): roles, relations, participant positions, reply network ---
+LF = pa.list_(pa.float64())
+
+UNIT_ROLES = Table(
+    "unit_roles",
+    "One row per (unit, concept mentioned): the role the unit gives the concept, with scores.",
+    (
+        Column("corpus", S, False, "corpus name"),
+        Column("doc_id", S, False, "document"),
+        Column("utterance_id", S, False, "utterance of the unit"),
+        Column("unit_id", S, False, "unit"),
+        Column("author", S, True, "speaker, null when unknown"),
+        Column("participant_id", S, True, "participant of the speaker, null when unknown"),
+        Column("concept", S, False, "codebook concept id"),
+        Column("context", S, False, "the stretch of the unit that speaks of the concept (what was scored)"),
+        Column("role", S, False, "assigned role (codebook roles; method = positions.role_method)"),
+        Column("score", F, False, "score of the assigned role (zero-shot score or supervised probability)"),
+        Column("method", S, False, "zeroshot | supervised"),
+        Column("zeroshot_role", S, False, "zero-shot role"),
+        Column("zeroshot_score", F, False, "zero-shot score of that role (cosine + cue bonus)"),
+        Column("supervised_role", S, True, "supervised role (null when no coded units)"),
+        Column("supervised_score", F, True, "probability of the supervised role"),
+        Column("candidate_roles", LS, False, "roles with a zero-shot score (codebook order)"),
+        Column("candidate_scores", LF, False, "zero-shot score of each candidate role"),
+        Column("gold_role", S, True, "hand-coded role where coded"),
+    ),
+)
+
+RELATIONS = Table(
+    "relations",
+    "One row per relation statement between concepts found in a unit by the codebook's relation cues.",
+    (
+        Column("corpus", S, False, "corpus name"),
+        Column("doc_id", S, False, "document"),
+        Column("utterance_id", S, False, "utterance of the unit"),
+        Column("unit_id", S, False, "quoting unit"),
+        Column("author", S, True, "speaker, null when unknown"),
+        Column("source", S, False, "concept the statement is about (A)"),
+        Column("relation", S, False, "part_of | equals | leads_to | opposed | depends_on | uses (codebook)"),
+        Column("targets", LS, False, "concept(s) A is related to (several for 'A = B + C')"),
+        Column("negated", B, False, "true when the statement denies the relation ('does not depend on')"),
+        Column("cue", S, False, "the matched cue text"),
+        Column("pattern", S, False, "codebook pattern that matched: '<relation>#<index>'"),
+        Column("text", S, False, "unit text (the quote)"),
+    ),
+)
+
+POSITIONS = Table(
+    "positions",
+    "One row per participant x concept: the roles the participant gives the concept, with evidence.",
+    (
+        Column("corpus", S, False, "corpus name"),
+        Column("participant_id", S, False, "participant"),
+        Column("name", S, False, "display name"),
+        Column("concept", S, False, "concept"),
+        Column("dominant_role", S, False, "most frequent role (ties: codebook order)"),
+        Column("roles", LS, False, "roles given, codebook order"),
+        Column("role_shares", LF, False, "share of the participant's units on the concept per role"),
+        Column("n_units", I, False, "units of the participant mentioning the concept"),
+        Column("unit_ids", LS, False, "supporting unit ids"),
+        Column("frames", LS, False, "the participant's frames over all units (empty without unit_frames)"),
+        Column("frame_shares", LF, False, "share per frame"),
+    ),
+)
+
+PARTICIPANT_MAP = Table(
+    "participant_map",
+    "One row per participant: 2-D layout (PCA of mean unit embedding + role and frame mix) and mixes.",
+    (
+        Column("corpus", S, False, "corpus name"),
+        Column("participant_id", S, False, "participant"),
+        Column("name", S, False, "display name"),
+        Column("n_units", I, False, "units of the participant"),
+        Column("x", F, False, "first principal component"),
+        Column("y", F, False, "second principal component"),
+        Column("dominant_role", S, True, "most frequent role over all concepts, null when none"),
+        Column("dominant_frame", S, True, "most frequent frame, null without unit_frames"),
+        Column("roles", LS, False, "roles given, codebook order"),
+        Column("role_shares", LF, False, "share per role"),
+        Column("frames", LS, False, "frames, codebook order"),
+        Column("frame_shares", LF, False, "share per frame"),
+    ),
+)
+
+REPLIES = Table(
+    "replies",
+    "One row per reply (utterance with a known parent): who answers whom, and the stance from cues.",
+    (
+        Column("corpus", S, False, "corpus name"),
+        Column("doc_id", S, False, "document"),
+        Column("utterance_id", S, False, "the reply"),
+        Column("parent_id", S, False, "utterance replied to"),
+        Column("depth", I, False, "depth of the reply"),
+        Column("replier", S, True, "author of the reply"),
+        Column("replier_id", S, True, "participant of the replier"),
+        Column("addressee", S, True, "author of the parent"),
+        Column("addressee_id", S, True, "participant of the addressee"),
+        Column("stance", S, False, "agree | partly_agree | rebut | neutral"),
+        Column("cues", LS, False, "cue matches that decided the stance"),
+        Column("text", S, False, "reply text (clean_text)"),
+    ),
+)
+
+REPLY_PAIRS = Table(
+    "reply_pairs",
+    "One row per (replier, addressee) pair of known participants: replies per stance.",
+    (
+        Column("corpus", S, False, "corpus name"),
+        Column("replier_id", S, False, "participant who replies"),
+        Column("addressee_id", S, False, "participant replied to"),
+        Column("n_replies", I, False, "replies from replier to addressee"),
+        Column("n_agree", I, False, "agree replies"),
+        Column("n_partly_agree", I, False, "partly_agree replies"),
+        Column("n_rebut", I, False, "rebut replies"),
+        Column("n_neutral", I, False, "neutral replies"),
+        Column("dominant_stance", S, False, "most frequent stance (ties: agree, partly_agree, rebut, neutral)"),
+        Column("utterance_ids", LS, False, "the replies"),
+    ),
+)
+
+TABLES.update({t.name: t for t in (UNIT_ROLES, RELATIONS, POSITIONS, PARTICIPANT_MAP, REPLIES, REPLY_PAIRS)})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import threading
 import time
 from collections import Counter
@@ -93,6 +94,9 @@ class _Handler(BaseHTTPRequestHandler):
         elif path.startswith("/chain/"):
             k = int(path.rsplit("/", 1)[1])
             self._send(302, headers={"Location": f"/chain/{k - 1}" if k > 0 else "/post1.html"})
+        elif path == "/gzip.html":
+            body = gzip.compress(self._fixture("post2.html"))
+            self._send(200, body, headers={"Content-Encoding": "gzip"})
         elif path == "/data.json":
             self._send(200, self._fixture("data.json"), "application/json")
         elif path == "/no-type.html":

@@ -100,8 +100,16 @@ def test_slow_response_times_out_and_is_retried(server):
 
 
 def test_trickling_body_hits_the_whole_reply_time_limit(server):
+    t0 = time.monotonic()
     e = _err(server.base + "/trickle.html", FAST.model_copy(update={"retries": 0}))
     assert e.reason == "timeout" and "body not complete" in e.detail
+    assert time.monotonic() - t0 < 0.7  # the server would need 1 s
+
+
+def test_gzip_body_is_decoded_and_size_limit_applies(server):
+    assert fetch_url(server.base + "/gzip.html", FAST) == (FIX / "post2.html").read_bytes()
+    e = _err(server.base + "/post1.html", FAST.model_copy(update={"max_bytes": 100}))
+    assert (e.reason, e.transient) == ("response-too-large", False)
 
 
 def test_redirect_loop_is_detected(server):

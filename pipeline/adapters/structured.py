@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import lxml.html
@@ -18,7 +19,7 @@ from pipeline.textnorm import normalize_text
 
 STAGE = "ingest"
 _BLOCK_TAGS = frozenset(
-    "p div li ul ol blockquote pre h1 h2 h3 h4 h5 h6 table tr dl dt dd article section header footer".split()
+    ["p", "div", "li", "ul", "ol", "blockquote", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "table", "tr", "dl", "dt", "dd", "article", "section", "header", "footer"]
 )
 _SKIP_TAGS = frozenset(("script", "style", "noscript"))
 
@@ -40,6 +41,12 @@ class Placed:
     node: Node
     depth: int
     parent: str | None  # local id of the parent comment, "" for the post, None for an orphan
+
+
+@functools.lru_cache(maxsize=4)
+def _sha256(data: bytes) -> str:
+    """SHA-256 of a source, computed once for all the documents it holds."""
+    return sha256_bytes(data)
 
 
 def problem(source: Source, reason: str, detail: str, location: str | None = None) -> dict[str, Any]:
@@ -116,7 +123,7 @@ def build_thread(
         "platform": source.meta.get("platform") or doc_fields.get("platform"),
         "format": fmt,
         "source_file": source.path,
-        "source_sha256": sha256_bytes(source.data),
+        "source_sha256": _sha256(source.data),
     }
     problems: list[dict[str, Any]] = []
     unique: list[Node] = []
@@ -240,9 +247,9 @@ class SpanFinder:
         return start, (None if close < 0 else close + len(lit) + 3)
 
     def lost(self, lit: str) -> list[int]:
-        """Line numbers of `<lit` start tags in the source that no parsed element was matched to."""
+        """Line numbers of `<lit ...>` start tags (not self-closing) that no parsed element was matched to."""
         matched = set(self.found.get(lit, []))
-        pat = re.compile(rf"<{re.escape(lit)}(?=[\s/>])")
+        pat = re.compile(rf"<{re.escape(lit)}(?=[\s>])[^<>]*(?<!/)>")
         return [self.lines.line_of(m.start()) for m in pat.finditer(self.lines.text) if m.start() not in matched]
 
 
@@ -296,7 +303,7 @@ def iso_from_epoch(value: float | int | None) -> str | None:
     """ISO 8601 UTC datetime from seconds since the epoch."""
     if value is None:
         return None
-    return datetime.fromtimestamp(float(value), tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.fromtimestamp(float(value), tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def iso_from_wp(gmt: str | None, local: str | None) -> str | None:

@@ -11,7 +11,6 @@ char_start/char_end: the post spans its <content:encoded> element, a comment its
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from lxml import etree
 

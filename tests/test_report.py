@@ -1,0 +1,57 @@
+"""Report v1: counts, thread trees and escaping, on tiny hand-built tables."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pipeline.report import build_metrics, build_pages
+from pipeline.report.threads import build_trees
+from pipeline.schema import DOCUMENTS, PROBLEMS, SKIPPED, UTTERANCES, frame
+
+PAYLOAD = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned=2">'
+
+
+def utt(uid: str, parent: str | None, pos: int, depth: int, kind: str = "comment", author: str | None = None,
+        text: str = "text") -> dict:
+    return {"corpus": "t", "doc_id": "t/d", "utterance_id": f"t/d/{uid}", "parent_id": parent and f"t/d/{parent}",
+            "position": pos, "depth": depth, "kind": kind, "author": author, "author_evidence": None, "date": None,
+            "text": text, "source_file": "t/d.txt", "char_start": 0, "char_end": 1}
+
+
+def tables() -> dict[str, pd.DataFrame]:
+    docs = frame([{"corpus": "t", "doc_id": "t/d", "title": "A <b>title</b>", "url": None, "post_author": "Pat",
+                   "date": None, "platform": None, "format": "thread_text", "source_file": "t/d.txt",
+                   "source_sha256": "0"}], DOCUMENTS)
+    utts = frame([utt("post", None, 0, 0, "post", "Pat"), utt("c1", "post", 1, 1, text=PAYLOAD),
+                  utt("c1.1", "c1", 2, 2, author="Pat"), utt("c2", "post", 3, 1, "pingback")], UTTERANCES)
+    problems = frame([{"corpus": "t", "source": "t/bad.txt", "location": None, "stage": "ingest",
+                       "reason": "empty-file", "detail": "t/bad.txt: file is empty"}], PROBLEMS)
+    return {"documents": docs, "utterances": utts, "problems": problems, "skipped": frame([], SKIPPED)}
+
+
+def test_counts_metrics() -> None:
+    m = build_metrics(tables(), {"clean": {"kept": 3}})
+    assert m["counts"]["t"] == {"documents": 1, "posts": 1, "top_level": 1, "replies": 1, "pingbacks": 1,
+                                "participants": 1, "max_depth": 2, "problems": 1}
+    assert m["clean"] == {"kept": 3}
+
+
+def test_tree_nesting() -> None:
+    roots = build_trees(tables()["utterances"])["t/d"]
+    assert [r["utterance_id"] for r in roots] == ["t/d/post"]
+    assert [c["utterance_id"] for c in roots[0]["children"]] == ["t/d/c1", "t/d/c2"]
+    assert [c["utterance_id"] for c in roots[0]["children"][0]["children"]] == ["t/d/c1.1"]
+
+
+def test_untrusted_text_is_escaped() -> None:
+    pages = build_pages(tables(), "Report", "now")
+    html = pages["threads.html"]
+    assert "<script>window.__pwned" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;window.__pwned = 1&lt;/script&gt;" in html
+    assert "A &lt;b&gt;title&lt;/b&gt;" in pages["index.html"]
+    assert "t/bad.txt: file is empty" in pages["index.html"]
+
+
+def test_no_external_references() -> None:
+    for html in build_pages(tables(), "Report", "now").values():
+        assert "http://" not in html and "https://" not in html and "//cdn" not in html

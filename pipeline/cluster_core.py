@@ -97,7 +97,8 @@ def make_parts(cfg: ClusterConfig, n: int, seed: int) -> tuple[Any, Any]:
     reducer = UMAP(n_neighbors=max(2, min(cfg.n_neighbors, n - 1)), n_components=max(1, min(cfg.n_components, n - 2)),
                    min_dist=cfg.min_dist, metric="cosine", random_state=seed, n_jobs=1)
     clusterer = HDBSCAN(min_cluster_size=min_cluster_size_for(cfg, n), min_samples=cfg.min_samples,
-                        metric="euclidean", cluster_selection_method="eom", prediction_data=True)
+                        metric="euclidean", cluster_selection_method=cfg.cluster_selection_method,
+                        prediction_data=True)
     return reducer, clusterer
 
 

@@ -58,6 +58,9 @@ class HtmlConfig(_Section):
     comment_cues: tuple[str, ...] = ("comment", "comments", "reply", "replies", "response", "responses", "discussion")
     skip_cues: tuple[str, ...] = ("reply", "actions", "like", "likes", "share", "edit", "says", "avatar", "rating", "vote", "votes")
     pingback_cues: tuple[str, ...] = ("pingback", "trackback")
+    # Subtrees never searched for comments: these tags, and elements with one of these exact tokens.
+    exclude_tags: tuple[str, ...] = ("aside", "nav")
+    exclude_cues: tuple[str, ...] = ("sidebar",)
     pingback_prefixes: tuple[str, ...] = ("Pingback:", "Trackback:")
     author_suffix_pattern: str = r"\s*(says|said|wrote|schreibt|sagt)\s*:?\s*$"
     # A short leaf text matching this is a date/time element even without a cue.
@@ -211,9 +214,10 @@ class ClusterConfig(_Section):
     n_neighbors: int = Field(15, ge=2)
     n_components: int = Field(5, ge=1)
     min_dist: float = 0.0
-    min_cluster_size: int = Field(8, ge=2)
-    min_cluster_share: float = Field(0.0, ge=0.0, lt=1.0)
-    min_samples: int | None = None
+    min_cluster_size: int = Field(10, ge=2)
+    min_cluster_share: float = Field(0.005, ge=0.0, lt=1.0)
+    min_samples: int | None = 2
+    cluster_selection_method: Literal["eom", "leaf"] = "leaf"
     top_n_words: int = Field(10, ge=1)
     ngram_max: int = Field(1, ge=1)
     n_representatives: int = Field(3, ge=1)
@@ -235,7 +239,6 @@ class FrameConfig(_Section):
     annotations: str = "data/annotations"
     seed: int = 42
     cv_folds: int = Field(5, ge=2)
-    cv_group: Literal["utterance", "none"] = "utterance"
     bootstrap: int = Field(1000, ge=0)
     supervised_c: float = Field(1.0, gt=0.0)
     class_weight: Literal["balanced"] | None = "balanced"

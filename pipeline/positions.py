@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -15,13 +14,36 @@ import pandas as pd
 
 from pipeline.config import ConfigError, PositionsConfig, load_params, load_yaml
 from pipeline.io import read_table, write_json, write_table, write_text
-from pipeline.participant_positions import frame_mix, map_figure, participant_map, participant_positions
+from pipeline.participant_positions import (
+    frame_mix,
+    map_figure,
+    participant_map,
+    participant_positions,
+)
 from pipeline.relations import extract_relations, load_rules
 from pipeline.replies import load_stance_rules, participant_index, reply_edges, reply_pairs, resolve
 from pipeline.role_eval import cv_predict, evaluate, fit_predict
-from pipeline.roles import Role, assign, cue_matrix, load_concepts, load_roles, prototypes, unit_concepts, zero_shot_scores
-from pipeline.schema import (PARTICIPANT_MAP, POSITIONS, PROBLEMS, RELATIONS, REPLIES, REPLY_PAIRS, UNIT_ROLES, UNITS,
-                             frame)
+from pipeline.roles import (
+    Role,
+    assign,
+    cue_matrix,
+    load_concepts,
+    load_roles,
+    prototypes,
+    unit_concepts,
+    zero_shot_scores,
+)
+from pipeline.schema import (
+    PARTICIPANT_MAP,
+    POSITIONS,
+    PROBLEMS,
+    RELATIONS,
+    REPLIES,
+    REPLY_PAIRS,
+    UNIT_ROLES,
+    UNITS,
+    frame,
+)
 
 Embed = Callable[[list[str]], np.ndarray]
 ANNOTATION_COLUMNS = ("unit_id", "text", "concept", "role")
@@ -107,6 +129,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     a("--units", type=Path, required=True)
     a("--utterances", type=Path, required=True, help="attributed (clean) utterances with parent_id and author")
     a("--participants", type=Path, default=None)
+    a("--documents", type=Path, default=None, help="documents table: post authors answered by top-level comments")
     a("--embeddings", type=Path, default=None, help="unit embeddings table (else units are embedded here)")
     a("--unit-frames", type=Path, default=None)
     a("--codebook", type=Path, required=True)
@@ -147,7 +170,9 @@ def main(argv: list[str]) -> int:
     ctx_emb = embedder.embed(uc["context"].tolist()) if len(uc) else np.zeros((0, embedder.dim))
     unit_roles, metrics = score_roles(uc, ctx_emb, embed_role_texts(roles, embedder.embed), roles, gold, cfg)
     relations = extract_relations(units, concepts, rules)
-    replies = reply_edges(utts, index, stance_rules)
+    docs = _read_optional(args.documents)
+    post_authors = {d: a for d, a in zip(docs["doc_id"], docs["post_author"], strict=True) if isinstance(a, str)} if docs is not None else {}
+    replies = reply_edges(utts, index, stance_rules, post_authors)
     pairs = reply_pairs(replies)
     vectors = _unit_vectors(units, args.embeddings, embedder.embed)
     role_ids = [r.id for r in roles]
@@ -188,5 +213,5 @@ def _unit_vectors(units: pd.DataFrame, path: Path | None, embed: Embed) -> np.nd
     return np.vstack(rows) if rows else np.zeros((0, 1))
 
 
-if __name__ == "__main__" and not os.environ.get("PIPELINE_NO_MAIN"):
+if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

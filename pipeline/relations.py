@@ -95,7 +95,7 @@ def _untemplate(s: str, text: str, mentions: Sequence[Mention]) -> str:
 
 def _cue_and_negation(m: re.Match[str], rules: RelationRules) -> tuple[str, bool]:
     """The matched cue (match minus long gaps) and whether a negation sits in it or just before it."""
-    long_gaps = sorted((m.span(g) for g in m.groupdict() if g.startswith("L") and m.span(g)[0] >= 0))
+    long_gaps = sorted(m.span(g) for g in m.groupdict() if g.startswith("L") and m.span(g)[0] >= 0)
     pieces, pos, tails = [], m.start(), []
     for s, e in long_gaps:
         pieces.append(m.string[pos:s])

@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline.config import ConfigError
+from pipeline.names import name_key
 
 STANCES = ("agree", "partly_agree", "rebut", "neutral")
 
@@ -59,16 +60,14 @@ def classify_stance(text: str, rules: StanceRules) -> tuple[str, list[str]]:
     return "neutral", []
 
 
-def _norm(name: str) -> str:
-    return re.sub(r"\s+", " ", name).strip().casefold()
 
 
 def participant_index(participants: pd.DataFrame) -> dict[tuple[str, str], str]:
-    """(corpus, normalised name or alias) -> participant_id."""
+    """(corpus, name key of the name or an alias) -> participant_id."""
     idx: dict[tuple[str, str], str] = {}
     for p in participants.itertuples(index=False):
         for n in [p.name, *(list(p.aliases) if p.aliases is not None else [])]:
-            idx.setdefault((p.corpus, _norm(str(n))), p.participant_id)
+            idx.setdefault((p.corpus, name_key(str(n))), p.participant_id)
     return idx
 
 
@@ -76,28 +75,38 @@ def resolve(corpus: str, author: Any, index: Mapping[tuple[str, str], str]) -> s
     """The participant id of an author name (None when unknown)."""
     if author is None or (isinstance(author, float) and pd.isna(author)) or not str(author).strip():
         return None
-    return index.get((corpus, _norm(str(author))), f"{corpus}/{_norm(str(author))}")
+    key = name_key(str(author))
+    return index.get((corpus, key), f"{corpus}/{key.replace(' ', '-')}")
 
 
 REPLY_COLUMNS = ["corpus", "doc_id", "utterance_id", "parent_id", "depth", "replier", "replier_id", "addressee",
                  "addressee_id", "stance", "cues", "text"]
 
 
-def reply_edges(utterances: pd.DataFrame, index: Mapping[tuple[str, str], str], rules: StanceRules) -> pd.DataFrame:
-    """One row per included reply whose parent is known: replier, addressee, stance and cues."""
+def reply_edges(utterances: pd.DataFrame, index: Mapping[tuple[str, str], str], rules: StanceRules,
+                post_authors: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """One row per included reply: replier, addressee, stance and cues.
+
+    A reply's addressee is the author of its parent; a top-level comment (depth 1) whose post is not in
+    the data (parent_id null) answers the document's post author when `post_authors` names one.
+    """
     text_col = "clean_text" if "clean_text" in utterances.columns else "text"
     inc = utterances[utterances["included"]] if "included" in utterances.columns else utterances
     by_id = {u.utterance_id: u for u in utterances.itertuples(index=False)}
     rows = []
     for u in inc.itertuples(index=False):
         parent = by_id.get(u.parent_id) if isinstance(u.parent_id, str) else None
-        if parent is None:
+        if parent is not None:
+            addressee, parent_id = parent.author, u.parent_id
+        elif int(u.depth) == 1 and (post_authors or {}).get(u.doc_id):
+            addressee, parent_id = (post_authors or {})[u.doc_id], None
+        else:
             continue
         text = getattr(u, text_col)
         stance, cues = classify_stance(text, rules)
-        rows.append({"corpus": u.corpus, "doc_id": u.doc_id, "utterance_id": u.utterance_id, "parent_id": u.parent_id,
+        rows.append({"corpus": u.corpus, "doc_id": u.doc_id, "utterance_id": u.utterance_id, "parent_id": parent_id,
                      "depth": int(u.depth), "replier": u.author, "replier_id": resolve(u.corpus, u.author, index),
-                     "addressee": parent.author, "addressee_id": resolve(parent.corpus, parent.author, index),
+                     "addressee": addressee, "addressee_id": resolve(u.corpus, addressee, index),
                      "stance": stance, "cues": cues, "text": text})
     return pd.DataFrame(rows, columns=REPLY_COLUMNS)
 

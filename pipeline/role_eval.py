@@ -1,4 +1,4 @@
-"""Supervised role model and the validation metrics (P/R/F1, macro-F1, kappa, confusion, bootstrap CIs)."""
+"""Supervised role model (logistic regression, cross-validated) and the role validation report."""
 
 from __future__ import annotations
 
@@ -8,52 +8,15 @@ from typing import Any
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import cohen_kappa_score, confusion_matrix, precision_recall_fscore_support
 from sklearn.model_selection import StratifiedKFold
 
-
-def classification_metrics(gold: Sequence[str], pred: Sequence[str], labels: Sequence[str]) -> dict[str, Any]:
-    """Per-label precision/recall/F1/support, macro-F1 over labels present in gold, accuracy, kappa, confusion."""
-    if len(gold) != len(pred):
-        raise ValueError(f"gold has {len(gold)} items, predictions {len(pred)}")
-    if not gold:
-        return {"n": 0}
-    labels = list(labels)
-    p, r, f, s = precision_recall_fscore_support(gold, pred, labels=labels, zero_division=0)
-    present = [i for i, lab in enumerate(labels) if s[i] > 0]
-    kappa = cohen_kappa_score(gold, pred, labels=labels) if len(set(gold) | set(pred)) > 1 else 1.0
-    return {
-        "n": len(gold),
-        "accuracy": float(np.mean([g == q for g, q in zip(gold, pred, strict=True)])),
-        "macro_f1": float(np.mean([f[i] for i in present])) if present else 0.0,
-        "kappa": float(kappa),
-        "per_label": {lab: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]), "support": int(s[i])}
-                      for i, lab in enumerate(labels)},
-        "confusion": {"labels": labels, "rows_gold_cols_pred": confusion_matrix(gold, pred, labels=labels).tolist()},
-    }
-
-
-def bootstrap_ci(gold: Sequence[str], pred: Sequence[str], labels: Sequence[str], n_boot: int, seed: int,
-                 level: float = 0.95) -> dict[str, list[float]]:
-    """Percentile bootstrap intervals (resampling items) for accuracy, macro-F1 and kappa."""
-    if not gold or n_boot <= 0:
-        return {}
-    rng = np.random.default_rng(seed)
-    g, q = np.asarray(gold, dtype=object), np.asarray(pred, dtype=object)
-    stats: dict[str, list[float]] = {"accuracy": [], "macro_f1": [], "kappa": []}
-    for _ in range(n_boot):
-        idx = rng.integers(0, len(g), len(g))
-        m = classification_metrics(list(g[idx]), list(q[idx]), labels)
-        for k in stats:
-            stats[k].append(m[k])
-    lo, hi = (1 - level) / 2 * 100, (1 + level) / 2 * 100
-    return {k: [float(np.nanpercentile(v, lo)), float(np.nanpercentile(v, hi))] for k, v in stats.items()}
+from pipeline.validation import report
 
 
 def evaluate(gold: Sequence[str], pred: Sequence[str], labels: Sequence[str], n_boot: int, seed: int) -> dict[str, Any]:
-    """classification_metrics plus bootstrap CIs under key `ci95`."""
-    out = classification_metrics(gold, pred, labels)
-    out["ci95"] = bootstrap_ci(gold, pred, labels, n_boot, seed)
+    """The framing's validation report (pipeline.validation) for roles: P/R/F1 per role, macro-F1, kappa, CIs."""
+    out = report(gold, pred, labels, n_boot, seed)
+    out["per_role"] = out.pop("per_frame")
     return out
 
 

@@ -420,7 +420,7 @@ REPLIES = Table(
         Column("corpus", S, False, "corpus name"),
         Column("doc_id", S, False, "document"),
         Column("utterance_id", S, False, "the reply"),
-        Column("parent_id", S, False, "utterance replied to"),
+        Column("parent_id", S, True, "utterance replied to; null for a top-level comment answering a missing post"),
         Column("depth", I, False, "depth of the reply"),
         Column("replier", S, True, "author of the reply"),
         Column("replier_id", S, True, "participant of the replier"),

@@ -242,7 +242,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument(
         "--raw-root", type=Path, required=True, help="pages go to <raw-root>/<corpus>/pages/"
     )
-    p.add_argument("--log-out", type=Path, required=True, help="JSON summary of the run (metrics)")
+    p.add_argument(
+        "--log-out", type=Path, help="JSON summary of the run (e.g. metrics/scrape.json)"
+    )
     p.add_argument("--problems-out", type=Path, help="Parquet (PROBLEMS) of URLs still failing")
     p.add_argument("--corpus", action="append", help="only this corpus (repeatable)")
     return p.parse_args(argv)
@@ -256,6 +258,9 @@ def main(argv: list[str]) -> int:
         corpora = [
             c for c in params.corpora if c.urls and (not args.corpus or c.name in args.corpus)
         ]
+        unknown = sorted(set(args.corpus or ()) - {c.name for c in params.corpora})
+        if unknown:
+            raise ConfigError(f"{args.params}: no corpus named {unknown}")
         dirs = {c.name: pages_dir_for(args.raw_root, c) for c in corpora}
     except ConfigError as e:
         sys.stderr.write(f"scrape: {e}\n")
@@ -267,7 +272,8 @@ def main(argv: list[str]) -> int:
         for c in corpora:
             if Path(c.path).resolve() != dirs[c.name].parent:
                 sys.stderr.write(
-                    f"scrape: note: corpus {c.name!r} path {c.path} is not {dirs[c.name].parent}\n"
+                    f"scrape: warning: corpus {c.name!r} has path {c.path}, but its pages go to "
+                    f"{dirs[c.name]}; ingest reads only {c.path}\n"
                 )
             log = scrape_corpus(c.name, c.urls, dirs[c.name], fetcher, params.scrape.retry_failed)
             problems += log.pop("problems")
@@ -277,10 +283,13 @@ def main(argv: list[str]) -> int:
             )
     finally:
         fetcher.close()
-    write_json(
-        {"corpora": summary, "requests": fetcher.requests_made, "open_failures": len(problems)},
-        args.log_out,
-    )
+    run_log = {
+        "corpora": summary,
+        "requests": fetcher.requests_made,
+        "open_failures": len(problems),
+    }
+    if args.log_out:
+        write_json(run_log, args.log_out)
     if args.problems_out:
         write_table(frame(problems, PROBLEMS), PROBLEMS, args.problems_out)
     return 0

@@ -374,3 +374,27 @@ def test_deleted_page_file_is_fetched_again(server, tmp_path):
     scrape_corpus("blog", [url], pages, Fetcher(FAST), "transient")
     assert server.paths() == ["/post1.html"]
     assert len(read_jsonl(pages / INDEX_NAME)) == 2 and list(read_index(pages)) == [url]
+
+
+def test_cli_rejects_unknown_corpus_and_escaping_names(tmp_path, capsys):
+    params = _params(tmp_path, ["http://127.0.0.1:9/never"])
+    out = ["--raw-root", str(tmp_path / "raw")]
+    assert main(["--params", str(params), *out, "--corpus", "nope"]) == 1
+    assert "no corpus named ['nope']" in capsys.readouterr().err
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        yaml.safe_dump({"corpora": [{"name": "../x", "path": "data/raw/x", "urls": ["http://h/"]}]})
+    )
+    assert main(["--params", str(bad), *out]) == 1
+    assert "corpora.0.name" in capsys.readouterr().err
+    assert not (tmp_path / "raw").exists()
+
+
+def test_ingest_sees_only_the_pages_not_the_index(server, tmp_path):
+    from pipeline.ingest import read_corpus_files
+
+    urls = [server.base + "/post1.html", server.base + "/missing.html"]
+    _run(tmp_path, _params(tmp_path, urls))
+    corpus = CorpusConfig(name="blog", path="blog", format="html", urls=tuple(urls))
+    files, _, problems = read_corpus_files(corpus, tmp_path / "raw")
+    assert [rel for rel, _ in files] == [f"blog/pages/{page_name(urls[0])}"] and problems == []

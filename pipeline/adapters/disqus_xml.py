@@ -88,8 +88,9 @@ class DisqusXmlAdapter:
                 if node is not None:
                     posts.setdefault(_ref(el, "thread") or "", []).append(node)
         for tid in posts.keys() - threads.keys():
+            line = posts[tid][0].fields.get("line")
             out.problems.append(problem(source, "unknown-thread", f"{len(posts[tid])} posts name thread {tid!r}, "
-                                        "which is not in the file; left out", None))
+                                        "which is not in the file; left out", f"line {line}" if line else None))
         for tid, (el, (start, end)) in threads.items():
             author, evidence = _author(el)
             post = {"author": author, "author_evidence": evidence, "date": el.findtext(NS + "createdAt") or None,

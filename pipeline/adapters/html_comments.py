@@ -55,7 +55,7 @@ class _Core:
 class _Finder:
     def __init__(self, root: El, cfg: HtmlConfig):
         self.cfg = cfg
-        self.ix = DomIndex(root)
+        self.ix = DomIndex(root, cfg.exclude_tags, cfg.exclude_cues)
         self.cue = {k: Cues(getattr(cfg, f"{k}_cues")) for k in ("author", "date", "body", "comment", "skip", "pingback")}
         self.suffix = re.compile(cfg.author_suffix_pattern, re.I)
         self.date_re = re.compile(cfg.date_text_pattern, re.I)
@@ -103,7 +103,7 @@ class _Finder:
         box = a
         for anc in a.iterancestors():
             short = len(" ".join(anc.text_content().split())) <= 2 * self.cfg.max_author_chars
-            if not (short and self.cue["author"].match(anc)):
+            if not (short and self.cue["author"].match(anc)) or self.ix.count_in(self.date_idx, anc):
                 break
             box = anc
         return box
@@ -144,8 +144,11 @@ class _Finder:
             if self.cue["body"].match(el) and self._own(el, side) and not self.ix.inside(box, el) \
                     and not self.ix.inside(date, el) and not self.ix.inside(el, box) and not self.ix.inside(el, date):
                 bodies.append(el)
-        parts = [render_text(b, skip) for b in bodies] or [render_text(x, skip)]
-        return normalize_text("\n\n".join(parts))
+        roots = bodies or [x]
+        # Navigation rows ("parent | next") are links only: a body needs a word outside links.
+        if not any(re.search(r"\w", render_text(b, lambda n: skip(n) or n.tag == "a")) for b in roots):
+            return ""
+        return normalize_text("\n\n".join(render_text(b, skip) for b in roots))
 
     def core(self, a: El) -> _Core | None:
         """The comment's own element found by climbing from its author element."""
@@ -191,16 +194,19 @@ class _Finder:
         prefixes = tuple(p.lower() for p in self.cfg.pingback_prefixes)
         out: list[El] = []
         for i, el in enumerate(self.ix.elements):
-            if i in self.ix.excluded or el.tag in ("link", "meta") or any(self.ix.inside(el, o) for o in out):
+            if i in self.ix.excluded or el.find(".//a[@href]") is None or any(self.ix.inside(el, o) for o in out):
                 continue
             lead = (el.text or "").strip().lower()
             if (self.cue["pingback"].match(el) or lead.startswith(prefixes)) and not any(
                     self.ix.inside(el, c) or self.ix.inside(c, el) for c in items):
-                out.append(el)
+                if el.tag in ("ul", "ol", "dl"):  # a list of pingbacks: its items are the pingbacks
+                    out += [c for c in el if c.tag in ("li", "dd") and c.find(".//a[@href]") is not None]
+                else:
+                    out.append(el)
         return out
 
 
-def _lift(ix: DomIndex, x: El, item_idx: list[int], items: set[El]) -> El:
+def _lift(ix: DomIndex, x: El, item_idx: list[int], items: set[El], comment_idx: list[int]) -> El:
     """Widen a comment's element to its block: stop at repeated siblings, earlier comments, child lists."""
     while True:
         p = x.getparent()
@@ -214,13 +220,13 @@ def _lift(ix: DomIndex, x: El, item_idx: list[int], items: set[El]) -> El:
         prev = p.getprevious()
         while prev is not None and not isinstance(prev.tag, str):
             prev = prev.getprevious()
-        if prev is not None and signature(prev) != signature(p) and ix.count_in(item_idx, prev):
+        if prev is not None and signature(prev) != signature(p) and ix.count_in(comment_idx, prev):
             return x
         x = p
 
 
-def _parents(blocks: list[El]) -> list[int | None]:
-    """Parent index of each block: nearest other block containing it, or the block before its child list."""
+def _parents(blocks: list[El], kinds: list[str]) -> list[int | None]:
+    """Parent index of each block: nearest other block containing it, or the comment before its child list."""
     where = {b: i for i, b in enumerate(blocks)}
     out: list[int | None] = []
     for i, b in enumerate(blocks):
@@ -232,7 +238,8 @@ def _parents(blocks: list[El]) -> list[int | None]:
                 prev = e.getprevious()
                 while prev is not None and not isinstance(prev.tag, str):
                     prev = prev.getprevious()
-                if prev is not None and prev in where and signature(prev) != signature(e):
+                if prev is not None and prev in where and kinds[where[prev]] == "comment" \
+                        and signature(prev) != signature(e):
                     parent = where[prev]
             e = e.getparent()
         out.append(parent)
@@ -272,8 +279,9 @@ def find_comments(root: El, cfg: HtmlConfig) -> list[Found]:
     entries.sort(key=lambda e: f.ix.order[e[0]])
     item_idx = sorted(f.ix.order[e] for e, _ in entries)
     items = {e for e, _ in entries}
-    blocks = [_lift(f.ix, e, item_idx, items) for e, _ in entries]
-    parents = _parents(blocks)
+    comment_idx = sorted(f.ix.order[e] for e, c in entries if c is not None)
+    blocks = [_lift(f.ix, e, item_idx, items, comment_idx) for e, _ in entries]
+    parents = _parents(blocks, ["comment" if c is not None else "pingback" for _, c in entries])
     out: list[Found] = []
     for k, ((el, core), parent) in enumerate(zip(entries, parents, strict=True)):
         depth = 1 if parent is None else out[parent].depth + 1

@@ -24,11 +24,14 @@ _SPLIT = re.compile(r"[-_:]")
 class Cues:
     """A set of class/id/itemprop cue words, matched against an element's tokens."""
 
-    def __init__(self, words: Iterable[str]):
+    def __init__(self, words: Iterable[str], exact: bool = False):
         self.words = tuple(w.lower() for w in words)
+        self.exact = exact
 
     def match_token(self, token: str) -> bool:
         """True when a token is a cue, has a cue as a part (split on - _ :), or starts/ends with a long cue."""
+        if self.exact:
+            return token in self.words
         parts = _SPLIT.split(token)
         for w in self.words:
             if w == token or w in parts or (len(w) >= 4 and (token.startswith(w) or token.endswith(w))):
@@ -56,8 +59,10 @@ def signature(el: lxml_html.HtmlElement) -> tuple[str, str]:
 class DomIndex:
     """Document order and subtree extents of every element (comments and PIs skipped)."""
 
-    def __init__(self, root: lxml_html.HtmlElement):
+    def __init__(self, root: lxml_html.HtmlElement, exclude_tags: Iterable[str] = (), exclude_cues: Iterable[str] = ()):
         self.root = root
+        self.exclude_tags = EXCLUDED_TAGS | set(exclude_tags)
+        self.exclude_cues = Cues(exclude_cues, exact=True)
         self.elements = [el for el in root.iter() if isinstance(el.tag, str)]
         self.order = {el: i for i, el in enumerate(self.elements)}
         self.end = [0] * len(self.elements)
@@ -69,7 +74,7 @@ class DomIndex:
     def _excluded(self) -> set[int]:
         out: set[int] = set()
         for i, el in enumerate(self.elements):
-            if el.tag in EXCLUDED_TAGS and i not in out:
+            if i not in out and (el.tag in self.exclude_tags or self.exclude_cues.match(el)):
                 out.update(range(i, self.end[i] + 1))
         return out
 

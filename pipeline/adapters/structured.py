@@ -18,9 +18,10 @@ from pipeline.io import sha256_bytes
 from pipeline.textnorm import normalize_text
 
 STAGE = "ingest"
-_BLOCK_TAGS = frozenset(
-    ["p", "div", "li", "ul", "ol", "blockquote", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "table", "tr", "dl", "dt", "dd", "article", "section", "header", "footer"]
-)
+_BLOCK_TAGS = frozenset((
+    "p", "div", "li", "ul", "ol", "blockquote", "pre", "h1", "h2", "h3", "h4", "h5", "h6",
+    "table", "tr", "dl", "dt", "dd", "article", "section", "header", "footer",
+))
 _SKIP_TAGS = frozenset(("script", "style", "noscript"))
 
 
@@ -206,14 +207,36 @@ def parse_xml(source: Source, text: str) -> tuple[etree._Element, list[dict[str,
         return etree.fromstring(source.data, etree.XMLParser(huge_tree=True, resolve_entities=False)), []
     except etree.XMLSyntaxError:
         pass
+    data, repaired = repair_ampersands(source.data)
+    problems = [problem(source, "bad-xml-repaired", f"line {line}: bare '&' read as '&amp;'", f"line {line}")
+                for line in repaired]
     parser = etree.XMLParser(recover=True, huge_tree=True, resolve_entities=False)
-    root = etree.fromstring(source.data, parser)
-    problems = [problem(source, "bad-xml", f"line {e.line}, column {e.column}: {e.message}", f"line {e.line}")
-                for e in parser.error_log if e.level >= etree.ErrorLevels.ERROR]
+    root = etree.fromstring(data, parser)
+    problems += [problem(source, "bad-xml", f"line {e.line}, column {e.column}: {e.message}", f"line {e.line}")
+                 for e in parser.error_log if e.level >= etree.ErrorLevels.ERROR]
     if root is None:
         first = problems[0]["detail"] if problems else f"{source.path}: no XML element found"
         raise SourceError("bad-xml", f"unrecoverable XML: {first}", problems[0]["location"] if problems else None)
     return root, problems
+
+
+_CDATA = re.compile(rb"<!\[CDATA\[.*?\]\]>", re.S)
+_BARE_AMP = re.compile(rb"&(?!(?:#[0-9]+|#x[0-9A-Fa-f]+|[A-Za-z_][A-Za-z0-9._-]*);)")
+
+
+def repair_ampersands(data: bytes) -> tuple[bytes, list[int]]:
+    """Escape bare '&' outside CDATA (the commonest export defect); lines stay where they were."""
+    out, lines, pos = [], [], 0
+    for m in [*_CDATA.finditer(data), None]:
+        end = m.start() if m is not None else len(data)
+        chunk = data[pos:end]
+        for a in _BARE_AMP.finditer(chunk):
+            lines.append(data.count(b"\n", 0, pos + a.start()) + 1)
+        out.append(_BARE_AMP.sub(b"&amp;", chunk))
+        if m is not None:
+            out.append(m.group())
+            pos = m.end()
+    return b"".join(out), sorted(set(lines))
 
 
 def tag_literal(el: etree._Element) -> str:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 ASSETS = ("style.css", "report.js")
+PLOTLY_JS = "plotly.min.js"
 
 
 def environment() -> Environment:
@@ -21,7 +25,16 @@ def environment() -> Environment:
     )
     env.filters["paragraphs"] = lambda text: [p for p in str(text).split("\n\n") if p.strip()]
     env.filters["anchor"] = anchor
+    env.filters["json_script"] = json_script
+    env.filters["units_attr"] = lambda ids: " ".join(ids)
     return env
+
+
+def json_script(obj: Any) -> Markup:
+    """JSON safe to place inside <script type="application/json"> (no '<', '>' or '&' survive)."""
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=str)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
 def anchor(utterance_id: str) -> str:
@@ -37,3 +50,10 @@ def render(env: Environment, template: str, nav: list[tuple[str, str]], **contex
 def asset_bytes(name: str) -> bytes:
     """Bytes of a bundled asset (CSS / JS)."""
     return resources.files("pipeline.report").joinpath("assets", name).read_bytes()
+
+
+def plotly_js_path() -> Path:
+    """The plotly.min.js shipped inside the plotly package (one copy goes into reports/assets)."""
+    import plotly
+
+    return Path(plotly.__file__).parent / "package_data" / PLOTLY_JS

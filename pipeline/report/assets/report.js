@@ -1,10 +1,81 @@
-// Report behaviour: no network, no eval; text is inserted with textContent only.
+// Report behaviour: charts from embedded JSON, drill-down from any chart element or table cell to the
+// units behind it. No network, no eval of data; scraped text is inserted with textContent only.
 (function () {
   "use strict";
+  var units = {};
+
+  function readJSON(el) { return JSON.parse(el.textContent); }
+
+  function anchor(utteranceId) { return "u-" + utteranceId.split("/").join("--"); }
+
+  function idsOf(value) {
+    if (!value) return [];
+    if (Array.isArray(value)) return value.flatMap(idsOf);
+    return String(value).split(/\s+/).filter(Boolean);
+  }
+
+  function showQuotes(ids, title) {
+    var panel = document.getElementById("quotes");
+    if (!panel) return;
+    var list = panel.querySelector(".quote-list");
+    var heading = panel.querySelector(".quote-title");
+    heading.textContent = (title || "Units") + " (" + ids.length + ")";
+    while (list.firstChild) list.removeChild(list.firstChild);
+    ids.forEach(function (id) {
+      var u = units[id];
+      var item = document.createElement("div");
+      item.className = "quote";
+      item.setAttribute("data-unit", id);
+      var text = document.createElement("div");
+      text.textContent = u ? "“" + u.text + "”" : id;
+      var meta = document.createElement("div");
+      meta.className = "muted";
+      if (u) {
+        var link = document.createElement("a");
+        link.href = "threads.html#" + anchor(u.utterance_id);
+        link.textContent = u.utterance_id;
+        meta.textContent = (u.speaker || "author unknown") + " · " + u.doc_id + " · ";
+        meta.appendChild(link);
+      }
+      item.appendChild(text);
+      item.appendChild(meta);
+      list.appendChild(item);
+    });
+    panel.hidden = false;
+    panel.scrollIntoView({ block: "nearest" });
+  }
+  window.reportShowQuotes = showQuotes;
+
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("script.units-data").forEach(function (el) {
+      Object.assign(units, readJSON(el));
+    });
+    document.querySelectorAll("script.plotly-fig").forEach(function (el) {
+      var spec = readJSON(el);
+      var target = document.getElementById(el.getAttribute("data-target"));
+      if (!target || typeof Plotly === "undefined") return;
+      var layout = Object.assign({ margin: { t: 40, l: 60, r: 20, b: 60 } }, spec.layout || {});
+      Plotly.newPlot(target, spec.data, layout, { displaylogo: false, responsive: true }).then(function () {
+        target.setAttribute("data-rendered", "1");
+      });
+      target.on("plotly_click", function (ev) {
+        var pt = ev.points && ev.points[0];
+        if (!pt) return;
+        var ids = idsOf(pt.customdata);
+        if (ids.length) showQuotes(ids, (pt.data.name ? pt.data.name + ": " : "") + (pt.x !== undefined ? pt.x : pt.label || ""));
+      });
+    });
+    document.addEventListener("click", function (ev) {
+      var cell = ev.target.closest("[data-units]");
+      if (!cell) return;
+      ev.preventDefault();
+      showQuotes(idsOf(cell.getAttribute("data-units")), cell.getAttribute("data-title") || cell.textContent.trim());
+    });
+    var close = document.querySelector("#quotes .close");
+    if (close) close.addEventListener("click", function () { document.getElementById("quotes").hidden = true; });
     if (location.hash) {
       var el = document.getElementById(location.hash.slice(1));
-      if (el) { var d = el.closest("details"); if (d) d.open = true; }
+      if (el) { var d = el.closest("details"); if (d) d.open = true; el.scrollIntoView(); }
     }
   });
 })();

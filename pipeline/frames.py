@@ -1,0 +1,212 @@
+"""Stage `frame`: codebook frames for units and utterances, validated against hand coding."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pipeline.coding_core import align_unit_codes, align_utterance_codes, text_key
+from pipeline.config import ConfigError, FrameConfig, load_params, load_yaml
+from pipeline.embedders import make_embedder
+from pipeline.framing import (
+    Frame,
+    aggregate_utterances,
+    frame_topic_crosstab,
+    load_frames,
+    make_framer,
+    prototype_vectors,
+    residual_frame,
+)
+from pipeline.io import atomic_path, read_table, write_json, write_table
+from pipeline.schema import (
+    EMBEDDINGS,
+    FRAME_TOPICS,
+    PROBLEMS,
+    UNIT_CODES,
+    UNIT_FRAMES,
+    UNIT_TOPICS,
+    UNITS,
+    UTTERANCE_CODES,
+    UTTERANCE_FRAMES,
+    frame,
+)
+from pipeline.validation import cohen_kappa, confusion, krippendorff_alpha, report
+
+
+def predict_units(units: pd.DataFrame, x: np.ndarray, method: str, frames: Sequence[Frame],
+                  prototypes: np.ndarray | None, gold: pd.DataFrame, cfg: FrameConfig) -> pd.DataFrame:
+    """Frame every unit with the chosen framer (the supervised one is fitted on all coded units)."""
+    framer = make_framer(method, frames, prototypes, cfg)
+    if method == "supervised":
+        rows = units.reset_index(drop=True).index[units["unit_id"].isin(gold["unit_id"])]
+        labels = units.iloc[rows][["unit_id"]].merge(gold, on="unit_id", how="left")["frame"]
+        framer.fit(x[rows], labels.tolist())
+    pred = framer.predict(x)
+    return pd.DataFrame({"corpus": units["corpus"].to_numpy(), "utterance_id": units["utterance_id"].to_numpy(),
+                         "unit_id": units["unit_id"].to_numpy(), "frame": pred.frame.astype(str),
+                         "score": pred.score.astype(float), "method": method})
+
+
+def out_of_fold(units: pd.DataFrame, x: np.ndarray, frames: Sequence[Frame], gold: pd.DataFrame,
+                cfg: FrameConfig) -> pd.DataFrame:
+    """Supervised predictions where no unit of an utterance was seen in training.
+
+    Stratified K-fold over coded units, grouped by utterance (seeded); each fold's model frames every
+    unit (coded or not) of its held-out utterances, so utterance scores are out-of-fold too.
+    """
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    units = units.reset_index(drop=True)
+    coded = units.index[units["unit_id"].isin(gold["unit_id"])].to_numpy()
+    y = units.iloc[coded][["unit_id"]].merge(gold, on="unit_id", how="left")["frame"].to_numpy()
+    groups = units["utterance_id"].to_numpy()
+    n_splits = min(cfg.cv_folds, len(set(groups[coded])))
+    cv = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=cfg.seed)
+    parts = []
+    for train, test in cv.split(coded, y, groups[coded]):
+        framer = make_framer("supervised", frames, None, cfg).fit(x[coded[train]], list(y[train]))
+        held = np.flatnonzero(np.isin(groups, groups[coded[test]]))
+        pred = framer.predict(x[held])
+        parts.append(pd.DataFrame({"utterance_id": groups[held], "unit_id": units["unit_id"].to_numpy()[held],
+                                   "frame": pred.frame.astype(str), "score": pred.score.astype(float)}))
+    return pd.concat(parts, ignore_index=True).sort_values("unit_id", kind="stable").reset_index(drop=True)
+
+
+def evaluate(pred: pd.DataFrame, gold_units: pd.DataFrame, gold_utts: pd.DataFrame, frame_ids: list[str],
+             residual: str, cfg: FrameConfig, n_boot: int) -> dict[str, Any]:
+    """Unit- and utterance-level agreement of unit predictions with the coded units and utterances."""
+    u = gold_units.merge(pred[["unit_id", "frame"]], on="unit_id", suffixes=("_gold", "_pred"))
+    utt_pred = aggregate_utterances(pred[pred["utterance_id"].isin(gold_utts["utterance_id"])],
+                                    frame_ids, residual, cfg.utterance_ignore_residual)
+    v = gold_utts.merge(utt_pred[["utterance_id", "frame"]], on="utterance_id", suffixes=("_gold", "_pred"))
+    return {
+        "unit": report(u["frame_gold"].tolist(), u["frame_pred"].tolist(), frame_ids, n_boot, cfg.seed),
+        "utterance": report(v["frame_gold"].tolist(), v["frame_pred"].tolist(), frame_ids, n_boot, cfg.seed),
+        "_pairs": {"unit": u, "utterance": v},
+    }
+
+
+def intercoder(first: pd.DataFrame, second: pd.DataFrame, frame_ids: list[str]) -> dict[str, Any]:
+    """Cohen's kappa, Krippendorff's alpha and raw agreement on the units both coders coded."""
+    both = first.merge(second, on="unit_id", suffixes=("_1", "_2"))
+    if both.empty:
+        return {"n": 0}
+    cm = confusion(both["frame_1"].tolist(), both["frame_2"].tolist(), frame_ids)
+    return {"n": len(both), "kappa": round(cohen_kappa(cm), 4),
+            "alpha": round(krippendorff_alpha([both["frame_1"].tolist(), both["frame_2"].tolist()], frame_ids), 4),
+            "agreement": round(float(np.trace(cm) / cm.sum()), 4),
+            "confusion": {"labels": frame_ids, "rows_coder1_cols_coder2": cm.tolist()}}
+
+
+def load_codes(path: Path | None, table: Any) -> pd.DataFrame:
+    """An annotations CSV (empty table when no path)."""
+    if path is None:
+        return pd.DataFrame(columns=table.names)
+    return pd.read_csv(path, dtype=str, keep_default_na=False)[table.names]
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    """Command-line options (every path passed in)."""
+    ap = argparse.ArgumentParser(prog="python -m pipeline frame", description=__doc__)
+    ap.add_argument("--units", type=Path, required=True)
+    ap.add_argument("--embeddings", type=Path, required=True)
+    ap.add_argument("--codebook", type=Path, required=True)
+    ap.add_argument("--params", type=Path, default=Path("params.yaml"))
+    ap.add_argument("--unit-codes", type=Path, required=True, help="coder1 unit annotations CSV")
+    ap.add_argument("--utterance-codes", type=Path, required=True, help="coder1 utterance annotations CSV")
+    ap.add_argument("--second-coder", type=Path, default=None, help="coder2 unit annotations CSV")
+    ap.add_argument("--unit-topics", type=Path, default=None, help="optional clustering output")
+    ap.add_argument("--unit-frames", type=Path, required=True)
+    ap.add_argument("--utterance-frames", type=Path, required=True)
+    ap.add_argument("--frame-topics", type=Path, required=True)
+    ap.add_argument("--metrics", type=Path, required=True)
+    ap.add_argument("--confusion-units", type=Path, required=True, help="CSV actual,predicted for dvc plots")
+    ap.add_argument("--confusion-utterances", type=Path, required=True)
+    ap.add_argument("--problems", type=Path, required=True)
+    return ap.parse_args(argv)
+
+
+def main(argv: list[str]) -> int:
+    """Load, frame, validate both routes, write tables, metrics and plots data."""
+    args = parse_args(argv)
+    try:
+        params = load_params(args.params)
+        cfg = params.frame
+        frames = load_frames(load_yaml(args.codebook), str(args.codebook))
+        units = read_table(args.units, UNITS).sort_values("unit_id", kind="stable").reset_index(drop=True)
+        emb = read_table(args.embeddings, EMBEDDINGS).set_index("unit_id")
+        missing = sorted(set(units["unit_id"]) - set(emb.index))
+        if missing:
+            raise ValueError(f"{args.embeddings}: no vectors for {len(missing)} units (e.g. {missing[:3]})")
+        x = np.stack([np.asarray(v, dtype=np.float64) for v in emb.loc[units["unit_id"], "vector"]])
+        raw_units, raw_utts = load_codes(args.unit_codes, UNIT_CODES), load_codes(args.utterance_codes, UTTERANCE_CODES)
+    except (ConfigError, ValueError, FileNotFoundError, KeyError) as e:
+        sys.stderr.write(f"frame: {e}\n")
+        return 1
+    frame_ids, residual = [f.id for f in frames], residual_frame(frames)
+    problems = []
+    examples = {text_key(t) for f in frames for t in f.examples}
+    gold, lost = align_unit_codes(raw_units, units)
+    n_example = int(gold["text"].map(text_key).isin(examples).sum())
+    gold = gold[~gold["text"].map(text_key).isin(examples)][["unit_id", "frame"]]
+    texts = units.sort_values(["utterance_id", "index"]).groupby("utterance_id")["text"].apply(" ".join).to_dict()
+    gold_utts, lost_utts = align_utterance_codes(raw_utts, texts)
+    gold_utts = gold_utts[["utterance_id", "frame"]]
+    for kind, df, key in (("unit", lost, "unit_id"), ("utterance", lost_utts, "utterance_id")):
+        for r in df.to_dict("records"):
+            problems.append({"corpus": str(units["corpus"].iloc[0]) if len(units) else "", "source": str(
+                args.unit_codes if kind == "unit" else args.utterance_codes), "location": str(r.get(key)),
+                "stage": "frame", "reason": "unaligned-code",
+                "detail": f"coded {kind} {r.get(key)!r} ({str(r.get('text'))[:60]!r}) matches no current {kind}"})
+
+    # Both routes are always validated (for comparison); the zero-shot one needs frame prototypes.
+    prototypes = prototype_vectors(frames, make_embedder(params.embed).embed)
+    routes = {"zeroshot": predict_units(units, x, "zeroshot", frames, prototypes, gold, cfg),
+              "supervised_oof": out_of_fold(units, x, frames, gold, cfg) if len(gold) else None}
+    results = {}
+    for name, pred in routes.items():
+        if pred is not None:
+            n_boot = cfg.bootstrap if (name == "zeroshot") == (cfg.method == "zeroshot") else 0
+            results[name.replace("_oof", "")] = evaluate(pred, gold, gold_utts, frame_ids, residual, cfg, n_boot)
+    chosen = results.get(cfg.method)
+    unit_frames = predict_units(units, x, cfg.method, frames, prototypes, gold, cfg)
+    utt = aggregate_utterances(unit_frames, frame_ids, residual, cfg.utterance_ignore_residual)
+    utt = utt.merge(units[["utterance_id", "corpus"]].drop_duplicates("utterance_id"), on="utterance_id")
+    utt["share_frames"] = [frame_ids] * len(utt)
+    topics = read_table(args.unit_topics, UNIT_TOPICS) if args.unit_topics and args.unit_topics.exists() else None
+    crosstab = frame_topic_crosstab(unit_frames, topics) if topics is not None else pd.DataFrame(columns=FRAME_TOPICS.names)
+    second = load_codes(args.second_coder, UNIT_CODES) if args.second_coder else None
+    metrics: dict[str, Any] = {
+        "method": cfg.method,
+        "unit": {k: v for k, v in chosen["unit"].items()} if chosen else {},
+        "utterance": {k: v for k, v in chosen["utterance"].items()} if chosen else {},
+        "routes": {n: {f"{lvl}_{m}": r[lvl][m] for lvl in ("unit", "utterance") for m in ("macro_f1", "kappa", "n")}
+                   for n, r in results.items()},
+        "coding": {"unit_codes": len(gold), "utterance_codes": len(gold_utts), "excluded_as_codebook_examples": n_example,
+                   "unaligned_unit_codes": len(lost), "unaligned_utterance_codes": len(lost_utts)},
+        "frame_shares": {f: round(float((unit_frames["frame"] == f).mean()), 4) for f in frame_ids} if len(unit_frames) else {},
+        "cv": {"folds": cfg.cv_folds, "grouped_by": "utterance", "seed": cfg.seed},
+    }
+    if second is not None:
+        g2, _ = align_unit_codes(second, units)
+        g1 = align_unit_codes(raw_units, units)[0]
+        metrics["intercoder"] = intercoder(g1[["unit_id", "frame"]], g2[["unit_id", "frame"]], frame_ids)
+    write_table(unit_frames, UNIT_FRAMES, args.unit_frames)
+    write_table(utt, UTTERANCE_FRAMES, args.utterance_frames)
+    write_table(crosstab, FRAME_TOPICS, args.frame_topics)
+    write_table(frame(problems, PROBLEMS), PROBLEMS, args.problems)
+    write_json(metrics, args.metrics)
+    for lvl, path in (("unit", args.confusion_units), ("utterance", args.confusion_utterances)):
+        pairs = chosen["_pairs"][lvl] if chosen else pd.DataFrame(columns=["frame_gold", "frame_pred"])
+        with atomic_path(path) as tmp:
+            pairs.rename(columns={"frame_gold": "actual", "frame_pred": "predicted"})[["actual", "predicted"]].to_csv(tmp, index=False)
+    summary = (f"unit macro-F1 {metrics['unit'].get('macro_f1')}, utterance macro-F1 {metrics['utterance'].get('macro_f1')}"
+               if chosen else "no coded units to validate against")
+    sys.stderr.write(f"frame: {len(unit_frames)} units, {len(utt)} utterances framed ({cfg.method}); {summary}\n")
+    return 0

@@ -1,0 +1,174 @@
+"""Segment stage: included utterances -> argument units (sentences), with offsets and concepts.
+
+Sentences come from pysbd (rule-based, offline), run on each line of the clean text (the exports
+never wrap a sentence across lines; bullets and paragraphs are lines). A sentence shorter than
+`segment.min_unit_chars` is merged into the previous unit of its utterance (the first one into the
+next), so "Mitch," and "Thanks for the read!" do not stand alone. Each unit keeps its offsets in the
+clean text and, through pipeline.align, in the decoded raw source file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pysbd
+from tqdm import tqdm
+
+from pipeline.align import align
+from pipeline.concepts import Form, load_forms, tag
+from pipeline.config import ConfigError, SegmentConfig, load_params, load_yaml
+from pipeline.io import read_table, write_json, write_table
+from pipeline.schema import CLEAN_UTTERANCES, PROBLEMS, UNITS, frame
+from pipeline.textnorm import DecodeError, decode
+
+Splitter = Callable[[str], list[tuple[int, int]]]
+
+
+def pysbd_splitter(language: str) -> Splitter:
+    """A sentence splitter returning (start, end) offsets, backed by pysbd with char_span=True."""
+    seg = pysbd.Segmenter(language=language, clean=False, char_span=True)
+
+    def split(text: str) -> list[tuple[int, int]]:
+        out, cursor = [], 0
+        for span in seg.segment(text):
+            start = span.start if text[span.start:span.end] == span.sent else text.find(span.sent, cursor)
+            if start < 0:  # pysbd lost the text; keep the rest as one sentence
+                out.append((cursor, len(text)))
+                break
+            out.append((start, start + len(span.sent)))
+            cursor = start + len(span.sent)
+        return out
+
+    return split
+
+
+def strip_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """Shrink [start, end) so it neither starts nor ends with whitespace."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def sentence_spans(text: str, split: Splitter) -> list[tuple[int, int]]:
+    """Non-empty, stripped sentence spans of every line of `text`, in order."""
+    spans, offset = [], 0
+    for line in text.split("\n"):
+        for s, e in split(line) if line.strip() else []:
+            s, e = strip_span(text, offset + s, offset + e)
+            if e > s:
+                spans.append((s, e))
+        offset += len(line) + 1
+    return spans
+
+
+def merge_short(spans: list[tuple[int, int]], min_chars: int) -> list[tuple[int, int]]:
+    """Merge spans shorter than `min_chars` into the previous span (the leading ones into the next)."""
+    out: list[tuple[int, int]] = []
+    pending: int | None = None
+    for s, e in spans:
+        if pending is not None:
+            s, pending = pending, None
+        if e - s >= min_chars:
+            out.append((s, e))
+        elif out:
+            out[-1] = (out[-1][0], e)
+        else:
+            pending = s
+    if pending is not None:
+        out.append((pending, spans[-1][1]))
+    return out
+
+
+def unit_rows(row: Any, raw: str | None, split: Splitter, forms: tuple[Form, ...],
+              min_chars: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(units, problems) of one included utterance; `raw` is its decoded source file or None."""
+    text = row.clean_text
+    spans = merge_short(sentence_spans(text, split), min_chars)
+    mapping = None
+    problems = []
+    if raw is not None and pd.notna(row.char_start) and pd.notna(row.char_end):
+        mapping = align(text, raw[int(row.char_start):int(row.char_end)], int(row.char_start))
+    units = []
+    for k, (s, e) in enumerate(spans):
+        raw_span = mapping.span(s, e) if mapping is not None else None
+        if mapping is not None and raw_span is None:
+            problems.append({"corpus": row.corpus, "source": row.source_file, "location": f"{row.utterance_id} unit {k}",
+                             "stage": "segment", "reason": "unaligned-unit",
+                             "detail": f"{row.source_file}: unit {k} of {row.utterance_id} not found in the raw span"})
+        units.append({"corpus": row.corpus, "doc_id": row.doc_id, "utterance_id": row.utterance_id,
+                      "unit_id": f"{row.utterance_id}/s{k}", "index": k, "author": row.author,
+                      "text": text[s:e], "clean_start": s, "clean_end": e,
+                      "raw_start": raw_span[0] if raw_span else None, "raw_end": raw_span[1] if raw_span else None,
+                      "concepts": tag(text[s:e], forms)})
+    return units, problems
+
+
+def segment(utterances: pd.DataFrame, sources: dict[str, str | None], forms: tuple[Form, ...],
+            cfg: SegmentConfig, split: Splitter | None = None) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """Units, problems and metrics for the included utterances; `sources` maps source_file -> text."""
+    split = split or pysbd_splitter(cfg.language)
+    units: list[dict[str, Any]] = []
+    problems: list[dict[str, Any]] = []
+    for path in sorted({p for p in utterances.source_file if sources.get(p) is None}):
+        corpus = utterances.corpus[utterances.source_file == path].iloc[0]
+        problems.append({"corpus": corpus, "source": path, "location": None, "stage": "segment",
+                         "reason": "missing-source", "detail": f"{path}: raw source unreadable; raw offsets left null"})
+    included = utterances[utterances.included]
+    for row in tqdm(list(included.itertuples(index=False)), desc="segment", unit="utt", disable=bool(os.environ.get("CI"))):
+        u, p = unit_rows(row, sources.get(row.source_file), split, forms, cfg.min_unit_chars)
+        units += u
+        problems += p
+    table = frame(units, UNITS)
+    counts = Counter(c for cs in table.concepts for c in cs)
+    metrics = {"units": len(table), "utterances_segmented": int(included.shape[0]),
+               "units_with_raw_span": int(table.raw_start.notna().sum()),
+               "units_with_concept": int(sum(len(c) > 0 for c in table.concepts)),
+               "concept_units": dict(sorted(counts.items())),
+               "mean_unit_chars": round(float(table.text.str.len().mean()), 1) if len(table) else 0.0}
+    return table, frame(problems, PROBLEMS), metrics
+
+
+def read_sources(paths: set[str], root: Path) -> dict[str, str | None]:
+    """Decode each project-relative source file (None when missing or not text)."""
+    out: dict[str, str | None] = {}
+    for p in sorted(paths):
+        try:
+            out[p] = decode((root / p).read_bytes())[0]
+        except (OSError, DecodeError):
+            out[p] = None
+    return out
+
+
+def main(argv: list[str]) -> int:
+    """CLI edge: attributed utterances + raw sources + codebook -> units, problems, metrics."""
+    ap = argparse.ArgumentParser(prog="python -m pipeline segment", description=__doc__.splitlines()[0])
+    ap.add_argument("--params", default="params.yaml")
+    ap.add_argument("--utterances", required=True, help="input: attributed clean utterances")
+    ap.add_argument("--codebook", required=True, help="input: codebook YAML (its concepts: section)")
+    ap.add_argument("--root", default=".", help="project root that source_file paths are relative to")
+    ap.add_argument("--out", required=True, help="output: units table")
+    ap.add_argument("--problems", required=True, help="output: problems table")
+    ap.add_argument("--metrics", required=True, help="output: metrics JSON")
+    args = ap.parse_args(argv)
+    try:
+        cfg = load_params(args.params).segment
+        forms = load_forms((load_yaml(args.codebook) or {}).get("concepts"), args.codebook)
+        utterances = read_table(Path(args.utterances), CLEAN_UTTERANCES)
+    except (ConfigError, ValueError, OSError) as e:
+        sys.stderr.write(f"segment: {e}\n")
+        return 2
+    sources = read_sources(set(utterances.source_file), Path(args.root))
+    units, problems, metrics = segment(utterances, sources, forms, cfg)
+    write_table(units, UNITS, Path(args.out))
+    write_table(problems, PROBLEMS, Path(args.problems))
+    write_json(metrics, Path(args.metrics))
+    return 0

@@ -51,7 +51,7 @@ bench: $(STAMP)
 
 ## scrape: fetch the URLs listed in corpus entries into data/raw/<corpus>/ (polite, resumable)
 scrape: $(STAMP)
-	$(PY) -m pipeline scrape --params params.yaml --raw-root data/raw
+	$(PY) -m pipeline scrape --params params.yaml --raw-root data/raw --log-out metrics/scrape.json --problems-out data/processed/scrape_problems.parquet
 
 ## clean-venv: remove the virtualenv
 clean-venv:

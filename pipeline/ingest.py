@@ -86,6 +86,12 @@ def read_corpus_files(corpus: CorpusConfig, root: Path) -> tuple[list[tuple[str,
             manifest = manifest_entries(load_yaml(mpath), f"{corpus.path}/{corpus.manifest}")
         except ConfigError as e:
             problems.append(problem(corpus.name, f"{corpus.path}/{corpus.manifest}", "bad-manifest", str(e)))
+    pages = folder / "pages"
+    if pages.is_dir():  # scraped pages: the fetch index gives each page its URL (the manifest still wins)
+        from pipeline.scrape import index_meta
+
+        idx = index_meta(pages)
+        manifest = {n: {**idx.get(n, {}), **manifest.get(n, {})} for n in idx.keys() | manifest.keys()}
     skip = {corpus.manifest} if corpus.manifest else set()
     files = []
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):

@@ -9,8 +9,9 @@ from typing import Any
 
 import pandas as pd
 
+from pipeline.concepts import Form, Mention
 from pipeline.config import ConfigError
-from pipeline.roles import Concept, Mention, find_mentions
+from pipeline.roles import find_mentions
 
 OPEN, CLOSE = "\u27e6", "\u27e7"  # placeholder brackets around a mention index in the templated text
 _TOKENS = re.compile(r"(\{A\}|\{B\}|…|~)")
@@ -144,7 +145,7 @@ RELATION_COLUMNS = ["corpus", "doc_id", "utterance_id", "unit_id", "author", "so
                     "negated", "cue", "pattern", "text"]
 
 
-def extract_relations(units: pd.DataFrame, concepts: Sequence[Concept], rules: RelationRules) -> pd.DataFrame:
+def extract_relations(units: pd.DataFrame, concepts: Sequence[Form], rules: RelationRules) -> pd.DataFrame:
     """Relation statements of every unit mentioning two or more concepts (schema RELATIONS)."""
     rows = []
     for u in units.itertuples(index=False):

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pipeline.concepts import Form, Mention, load_forms, mentions
 from pipeline.config import ConfigError
 
 UNCLEAR = "unclear"
@@ -29,23 +30,6 @@ class Role:
     def prototype_texts(self) -> list[str]:
         """Texts whose mean embedding is the role's prototype (empty for `unclear`)."""
         return [self.definition, *self.examples] if self.id != UNCLEAR else []
-
-
-@dataclass(frozen=True)
-class Concept:
-    """One codebook concept and the regular expressions of its surface forms."""
-
-    id: str
-    patterns: tuple[re.Pattern[str], ...]
-
-
-@dataclass(frozen=True)
-class Mention:
-    """A concept mention: concept id and character span in the unit text."""
-
-    concept: str
-    start: int
-    end: int
 
 
 def _compile(pattern: str, where: str) -> re.Pattern[str]:
@@ -73,46 +57,14 @@ def load_roles(codebook: Mapping[str, Any], source: str = "codebook") -> tuple[R
     return tuple(roles)
 
 
-def _surface_forms(spec: Any) -> list[tuple[str, bool]]:
-    """(text, is_regex) surface forms of a concept entry, whatever key the codebook uses."""
-    if isinstance(spec, str):
-        return [(spec, False)]
-    if isinstance(spec, Sequence):
-        return [(str(s), False) for s in spec]
-    if not isinstance(spec, Mapping):
-        return []
-    forms = [(str(p), True) for key in ("patterns", "regex", "regexes") for p in spec.get(key) or ()]
-    for key in ("terms", "surface_forms", "aliases", "synonyms", "forms", "variants"):
-        forms += [(str(t), False) for t in spec.get(key) or ()]
-    return forms
+def load_concepts(codebook: Mapping[str, Any], source: str = "codebook") -> tuple[Form, ...]:
+    """The codebook's concept forms (pipeline.concepts, the same matcher the segment stage tags with)."""
+    return load_forms(codebook.get("concepts"), source)
 
 
-def load_concepts(codebook: Mapping[str, Any], source: str = "codebook") -> tuple[Concept, ...]:
-    """The codebook's `concepts:` section as Concept objects (literal terms match as whole words)."""
-    section = codebook.get("concepts") or {}
-    if not isinstance(section, Mapping):
-        raise ConfigError(f"{source}: section 'concepts' is not a mapping")
-    concepts = []
-    for cid, spec in section.items():
-        pats = []
-        for text, is_regex in _surface_forms(spec):
-            pats.append(_compile(text if is_regex else rf"(?<!\w){re.escape(text)}(?!\w)", f"{source}: concepts.{cid}"))
-        if not pats:
-            raise ConfigError(f"{source}: concepts.{cid} has no surface forms")
-        concepts.append(Concept(str(cid), tuple(pats)))
-    return tuple(concepts)
-
-
-def find_mentions(text: str, concepts: Sequence[Concept], only: Sequence[str] | None = None) -> list[Mention]:
-    """Concept mentions in `text`: longest first, non-overlapping, in reading order."""
-    found = [Mention(c.id, m.start(), m.end()) for c in concepts if only is None or c.id in only
-             for p in c.patterns for m in p.finditer(text) if m.end() > m.start()]
-    found.sort(key=lambda m: (-(m.end - m.start), m.start))
-    kept: list[Mention] = []
-    for m in found:
-        if all(m.end <= k.start or m.start >= k.end for k in kept):
-            kept.append(m)
-    return sorted(kept, key=lambda m: m.start)
+def find_mentions(text: str, forms: Sequence[Form], only: Sequence[str] | None = None) -> list[Mention]:
+    """Concept mentions in `text` (longest first, non-overlapping, reading order), optionally of some concepts."""
+    return [m for m in mentions(text, tuple(forms)) if only is None or m.concept in only]
 
 
 def concept_contexts(text: str, mentions: Sequence[Mention], min_chars: int) -> dict[str, str]:
@@ -136,7 +88,7 @@ def concept_contexts(text: str, mentions: Sequence[Mention], min_chars: int) -> 
     return out
 
 
-def unit_concepts(units: pd.DataFrame, concepts: Sequence[Concept], min_chars: int) -> pd.DataFrame:
+def unit_concepts(units: pd.DataFrame, concepts: Sequence[Form], min_chars: int) -> pd.DataFrame:
     """One row per (unit, concept) for every concept in the unit's `concepts` list, with its context."""
     rows = []
     for u in units.itertuples(index=False):

@@ -2,13 +2,14 @@
 SHELL := /bin/bash
 PY := .venv/bin/python
 STAMP := .venv/.installed
+REAL ?= $(or $(PIPELINE_REAL_DATA),../shared/real)
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export DVC_NO_ANALYTICS := 1
 export PYTHONHASHSEED := 0
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 
-.PHONY: help setup repro test test-fast lint bench scrape browser clean-venv
+.PHONY: help setup repro test test-fast lint bench eval scrape browser clean-venv
 
 ## help: list the targets
 help:
@@ -48,6 +49,11 @@ lint: $(STAMP)
 ## bench: scaling benchmark (prints ratios; writes reports/bench.json)
 bench: $(STAMP)
 	$(PY) -m bench
+
+## eval: evaluation commands on the real data in ../shared/real (PIPELINE_REAL_DATA overrides)
+eval: $(STAMP)
+	$(PY) -m pipeline evaluate extraction --pages $(REAL)/html --pages $(REAL)/threads/hackernews_html --expected evaluation/html_expected.yaml --params params.yaml
+	$(PY) -m pipeline evaluate argkp --data $(REAL)/args/argkp2021 --split dev
 
 ## scrape: fetch the URLs listed in corpus entries into data/raw/<corpus>/ (polite, resumable)
 scrape: $(STAMP)

@@ -11,6 +11,7 @@ confidence; below `min_confidence` the author stays null and the evidence says w
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from dataclasses import dataclass
@@ -18,14 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from tqdm import tqdm
 
 from pipeline.clean import signature_names
 from pipeline.config import AttributeConfig, CleanConfig, ConfigError, load_params
-from pipeline.io import read_table, write_table
+from pipeline.io import read_table, write_json, write_table
 from pipeline.names import display, name_key, resolve
 from pipeline.schema import CLEAN_UTTERANCES, DOCUMENTS, PARTICIPANTS, frame
-
-DIRECT = ("source_field", "commentluv", "signature", "child_vocative", "child_vocative_hedged")
 
 
 @dataclass(frozen=True)
@@ -195,7 +195,7 @@ def circumstantial(row: Any, parent_of: dict[str, Any], done: dict[str, tuple], 
         if phrase:
             out.append(Evidence(uid, host, "host_phrase", w["host_phrase"], f"host phrase: '{phrase}'"))
         if habit:
-            note = f"host habit: post author wrote {counts[0]}/{counts[1]} replies to top-level comments"
+            note = f"host habit: {counts[0]}/{counts[1]} replies to top-level comments carry a host phrase"
             out.append(Evidence(uid, host, "host_habit", round(habit, 3), note))
     grand = parent_of.get(parent)
     if parent_author and isinstance(grand, str) and grand in done:
@@ -213,7 +213,8 @@ def attribute(utterances: pd.DataFrame, documents: pd.DataFrame, cfg: AttributeC
     post_authors = {d.doc_id: d.post_author for d in documents.itertuples() if isinstance(d.post_author, str)}
     result: dict[str, tuple] = {}
     aliases: dict[tuple[str, str], set[str]] = {}
-    for doc_id, doc in utterances.groupby("doc_id", sort=False):
+    groups = list(utterances.groupby("doc_id", sort=False))
+    for doc_id, doc in tqdm(groups, desc="attribute", unit="doc", disable=bool(os.environ.get("CI"))):
         decided, seen = attribute_document(doc.sort_values("position"), post_authors.get(doc_id), rules, cfg)
         result.update(decided)
         corpus = str(doc.corpus.iloc[0])
@@ -238,6 +239,27 @@ def participants(attributed: pd.DataFrame, aliases: dict[tuple[str, str], set[st
     return frame(rows, PARTICIPANTS)
 
 
+EVIDENCE_LABELS = {"commentluv": "commentluv:", "signature": "signature:", "child_vocative": "vocative of reply",
+                   "host_phrase": "host phrase:", "host_habit": "host habit:", "reply_chain": "reply chain:"}
+
+
+def attribute_metrics(attributed: pd.DataFrame, people: pd.DataFrame) -> dict[str, Any]:
+    """Per corpus: included utterances attributed, left unknown (with / without evidence), by evidence."""
+    out: dict[str, Any] = {}
+    for corpus, grp in attributed[attributed.included].groupby("corpus"):
+        known = grp[grp.author.notna()]
+        out[str(corpus)] = {
+            "utterances": len(grp), "attributed": len(known),
+            "unknown_weak_evidence": int((grp.author.isna() & grp.author_evidence.notna()).sum()),
+            "unknown_no_evidence": int(grp.author_evidence.isna().sum()),
+            "participants": int((people.corpus == corpus).sum()),
+            "attributed_using": {k: int(known.author_evidence.str.contains(v, regex=False).sum())
+                                 for k, v in EVIDENCE_LABELS.items()},
+            "mean_confidence": round(float(known.author_confidence.mean()), 3) if len(known) else None,
+        }
+    return out
+
+
 def main(argv: list[str]) -> int:
     """CLI edge: clean utterances + documents -> attributed utterances + participants."""
     ap = argparse.ArgumentParser(prog="python -m pipeline attribute", description=__doc__.splitlines()[0])
@@ -246,6 +268,7 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--documents", required=True, help="input: documents table (post authors)")
     ap.add_argument("--out", required=True, help="output: attributed utterances table")
     ap.add_argument("--participants", required=True, help="output: participants table")
+    ap.add_argument("--metrics", required=True, help="output: metrics JSON")
     args = ap.parse_args(argv)
     try:
         params = load_params(args.params)
@@ -257,4 +280,5 @@ def main(argv: list[str]) -> int:
     out, people = attribute(utterances, documents, params.attribute, params.clean)
     write_table(out, CLEAN_UTTERANCES, Path(args.out))
     write_table(people, PARTICIPANTS, Path(args.participants))
+    write_json(attribute_metrics(out, people), Path(args.metrics))
     return 0

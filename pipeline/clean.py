@@ -8,6 +8,7 @@ utterances in = utterances kept + utterances removed (by reason).
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from collections import Counter
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from tqdm import tqdm
 
 from pipeline.config import CleanConfig, ConfigError, load_params
 from pipeline.io import read_table, write_json, write_table
@@ -113,7 +115,7 @@ def clean_utterances(utterances: pd.DataFrame, cfg: CleanConfig) -> CleanResult:
     rows: list[dict[str, Any]] = []
     removals: list[dict[str, Any]] = []
     seen: set[tuple[str, ...]] = set()
-    for row in utterances.itertuples(index=False):
+    for row in tqdm(list(utterances.itertuples(index=False)), desc="clean", unit="utt", disable=bool(os.environ.get("CI"))):
         cleaned = clean_text(row.text, pats)
         removals += [_removal(row, "span", reason, line) for reason, line in cleaned.moved]
         reason = None

@@ -102,13 +102,31 @@ def make_parts(cfg: ClusterConfig, n: int, seed: int) -> tuple[Any, Any]:
     return reducer, clusterer
 
 
+def reassign_outliers(embeddings: np.ndarray, labels: np.ndarray, threshold: float) -> np.ndarray:
+    """Outliers -> most cosine-similar topic centroid (BERTopic's "embeddings" strategy); -1 below threshold."""
+    labels = np.asarray(labels, dtype=int).copy()
+    ks = sorted(set(labels.tolist()) - {OUTLIER})
+    out = np.flatnonzero(labels == OUTLIER)
+    if not ks or not len(out):
+        return labels
+    X = np.asarray(embeddings, dtype=np.float64)
+    centroids = np.stack([X[labels == k].mean(axis=0) for k in ks])
+    sim = _unit_rows(X[out]) @ _unit_rows(centroids).T
+    sim[sim < threshold] = 0
+    labels[out] = np.where(sim.sum(axis=1) > 0, np.asarray(ks)[np.argmax(sim, axis=1)], OUTLIER)
+    return labels
+
+
 def cluster_labels(embeddings: np.ndarray, cfg: ClusterConfig, seed: int) -> np.ndarray:
-    """The partition BERTopic would find (same reducer and clusterer), without topic representations."""
+    """The partition BERTopic finds with the same settings (same reducer, clusterer, outlier rule)."""
     n = len(embeddings)
     if n < 3:
         return np.full(n, OUTLIER, dtype=int)
+    if cfg.reduce_outliers and cfg.outlier_strategy != "embeddings":
+        raise ValueError("cluster_labels reproduces only outlier_strategy 'embeddings'")
     reducer, clusterer = make_parts(cfg, n, seed)
-    return np.asarray(clusterer.fit(reducer.fit_transform(embeddings)).labels_, dtype=int)
+    labels = np.asarray(clusterer.fit(reducer.fit_transform(embeddings)).labels_, dtype=int)
+    return reassign_outliers(embeddings, labels, cfg.outlier_threshold) if cfg.reduce_outliers else labels
 
 
 def build_topic_model(cfg: ClusterConfig, n: int, seed: int) -> Any:

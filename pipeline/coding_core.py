@@ -111,12 +111,16 @@ def validate_codes(
     return out.reset_index(drop=True), errors
 
 
-def align_unit_codes(codes: pd.DataFrame, units: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def align_unit_codes(
+    codes: pd.DataFrame, units: pd.DataFrame, min_coverage: float = 0.5
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Re-key coded units onto `units` by id and text.
 
     Order: same unit_id with the same text key; else, within the coded utterance (all units when it
     is unknown), the unit with the same text key; else units whose text contains the coded text or is
-    contained in it. A unit reached by several coded texts takes the frame covering most characters.
+    contained in it. A unit reached by several coded texts takes the frame covering most characters;
+    one whose coded pieces cover less than `min_coverage` of its text is left uncoded (the coder
+    never read most of it) and those code rows are returned as unaligned.
     Returns (aligned: unit_id, text, frame, coder, note, how) and (unaligned code rows).
     """
     ukey = dict(zip(units["unit_id"], units["text"].map(text_key), strict=True))
@@ -125,6 +129,7 @@ def align_unit_codes(codes: pd.DataFrame, units: pd.DataFrame) -> tuple[pd.DataF
     for uid, utt in zip(units["unit_id"], units["utterance_id"], strict=True):
         by_utt.setdefault(utt, []).append(uid)
     hits: dict[tuple[str, str], list[tuple[int, str, str, str | None]]] = {}
+    sources: dict[tuple[str, str], list[dict]] = {}
     unaligned = []
     for row in codes.to_dict("records"):
         k, uid, coder = text_key(row["text"]), str(row["unit_id"]), row["coder"]
@@ -142,10 +147,14 @@ def align_unit_codes(codes: pd.DataFrame, units: pd.DataFrame) -> tuple[pd.DataF
         part = [u for u in pool if k and ukey[u] and (k in ukey[u] or ukey[u] in k)]
         for u in part:
             hits.setdefault((u, coder), []).append((min(len(k), len(ukey[u])), row["frame"], "contained", note))
+            sources.setdefault((u, coder), []).append(row)
         if not part:
             unaligned.append(row)
     rows = []
     for (uid, coder), found in sorted(hits.items()):
+        if sum(w for w, *_ in found) < min_coverage * len(ukey[uid]):
+            unaligned += [r for r in sources.get((uid, coder), []) if r not in unaligned]
+            continue
         weight: dict[str, int] = {}
         for w, frame, _, _ in found:
             weight[frame] = weight.get(frame, 0) + w

@@ -70,6 +70,13 @@ class HtmlConfig(_Section):
         r"|\b\d+\s+(second|minute|hour|day|week|month|year)s?\s+ago\b"
     )
     max_author_chars: int = 80
+    # Byline words trafilatura may leave around the post author ("View all posts by X", "X says").
+    post_author_strip_pattern: str = r"^\s*(view all posts by|posted by|written by|by)\s+|\s+(says|said|on)\s*:?\s*$"
+    # Platform names looked for in <meta name="generator"> (first listed match wins).
+    platforms: tuple[str, ...] = ("wordpress.com", "wordpress", "blogger", "drupal", "joomla", "ghost", "tumblr", "medium")
+    # Threads drawn flat in the DOM but indented (indent attribute, margin/padding px, spacer image):
+    # nest the comments by indentation.
+    use_indentation: bool = True
     max_core_levels: int = 8
     min_repeats: int = 2
 
@@ -243,6 +250,7 @@ class FrameConfig(_Section):
     supervised_c: float = Field(1.0, gt=0.0)
     class_weight: Literal["balanced"] | None = "balanced"
     utterance_ignore_residual: bool = True
+    context_weight: float = Field(0.0, ge=0.0)
 
 
 class PositionsConfig(_Section):
@@ -250,6 +258,7 @@ class PositionsConfig(_Section):
 
     role_method: Literal["zeroshot", "supervised"] = "zeroshot"  # which role model fills unit_roles.role
     unclear_threshold: float = 0.3  # zero-shot: below this best score the role is `unclear`
+    threshold_grid: tuple[float, ...] = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)  # searched inside CV folds
     cue_weight: float = 0.1  # zero-shot: added to a role's cosine when one of its codebook cues occurs
     min_context_chars: int = 40  # a concept context shorter than this is replaced by the whole unit
     supervised_c: float = 1.0  # inverse regularisation of the logistic regression

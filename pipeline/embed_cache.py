@@ -119,10 +119,12 @@ def embed_cached(
     missing = [k for k in unique if k not in found]
     text_of = dict(zip(keys, texts, strict=True))
     step = max(1, batch_size) * 8  # one shard per few batches: progress is saved as it goes
-    for start in tqdm(range(0, len(missing), step), desc="embed", unit="chunk", disable=not progress):
-        chunk = missing[start:start + step]
-        vecs = np.asarray(embedder.embed([text_of[k] for k in chunk]), dtype=np.float32)
-        cache.put(chunk, vecs)
-        found.update(zip(chunk, vecs, strict=True))
+    with tqdm(total=len(missing), desc="embed", unit="text", disable=not progress) as bar:
+        for start in range(0, len(missing), step):
+            chunk = missing[start:start + step]
+            vecs = np.asarray(embedder.embed([text_of[k] for k in chunk]), dtype=np.float32)
+            cache.put(chunk, vecs)
+            found.update(zip(chunk, vecs, strict=True))
+            bar.update(len(chunk))
     matrix = np.stack([found[k] for k in keys]) if keys else np.zeros((0, cache.dim), dtype=np.float32)
     return matrix.astype(np.float32, copy=False), CacheStats(len(unique), len(unique) - len(missing), len(missing))

@@ -93,7 +93,9 @@ class SentenceTransformerEmbedder:
         self.batch_size = cfg.batch_size
         self.normalize = cfg.normalize
         self.identity = model_identity(cfg.model, model_fingerprint(self.path), cfg.normalize)
-        self.dim = int(self.model.get_sentence_embedding_dimension())
+        # sentence-transformers >= 6 renamed the method; older releases only have the long name.
+        get_dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        self.dim = int(get_dim())
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """Embed in batches of `batch_size`; float32 (n, dim)."""

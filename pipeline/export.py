@@ -7,7 +7,8 @@ index.json (metadata keys with their Python type names, version 1). Mapping: a d
 conversation whose id is its post's utterance id; speaker ids are '<corpus>/<author>'; an utterance
 with no known author gets its own speaker 'unknown:<utterance_id>' (meta unknown=true) so unknown
 people are never merged into one; timestamp is seconds since the epoch (naive dates read as UTC,
-null when undated); every other column of the utterances table goes into meta.
+null when undated); every other column of the utterances table goes into meta
+(`--text-column clean_text` exports the cleaned text of clean_utterances instead).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import pandas as pd
 from pipeline.io import read_table
 from pipeline.schema import DOCUMENTS, UTTERANCES
 
-TOP_LEVEL = ("utterance_id", "parent_id", "text")
+TOP_LEVEL = ("utterance_id", "parent_id")
 INDEX_VERSION = 1
 
 
@@ -74,8 +75,12 @@ def _index(records: list[dict[str, Any]]) -> dict[str, list[str]]:
     return index
 
 
-def to_convokit(utterances: pd.DataFrame, documents: pd.DataFrame) -> dict[str, Any]:
-    """The ConvoKit files as Python objects: {file name: content}; utterances.jsonl as a list of rows."""
+def to_convokit(utterances: pd.DataFrame, documents: pd.DataFrame, text_column: str = "text") -> dict[str, Any]:
+    """The ConvoKit files as Python objects: {file name: content}; utterances.jsonl as a list of rows.
+
+    `text_column` is the column used as ConvoKit's text (e.g. clean_text of clean_utterances);
+    every other column, `text` included, goes into meta.
+    """
     docs = {r["doc_id"]: {k: _plain(v) for k, v in r.items()} for r in documents.to_dict("records")}
     utts = utterances.sort_values(["doc_id", "position"], kind="stable")
     roots = utts.drop_duplicates("doc_id", keep="first").set_index("doc_id")["utterance_id"].to_dict()
@@ -87,8 +92,8 @@ def to_convokit(utterances: pd.DataFrame, documents: pd.DataFrame) -> dict[str, 
         speakers.setdefault(spk, {"meta": {"name": row.get("author"), "corpus": row["corpus"],
                                            "unknown": row.get("author") is None}, "vectors": []})
         lines.append({
-            "id": uid, "conversation_id": roots[did], "text": row.get("text") or "", "speaker": spk,
-            "meta": {k: v for k, v in row.items() if k not in TOP_LEVEL},
+            "id": uid, "conversation_id": roots[did], "text": row.get(text_column) or "", "speaker": spk,
+            "meta": {k: v for k, v in row.items() if k not in TOP_LEVEL and k != text_column},
             "reply_to": row.get("parent_id"), "timestamp": timestamp(row.get("date")), "vectors": [],
         })
         if roots[did] not in convos:
@@ -145,6 +150,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     ck.add_argument("--utterances", type=Path, required=True, help="utterances (or clean_utterances) parquet")
     ck.add_argument("--documents", type=Path, required=True, help="documents parquet")
     ck.add_argument("--out", type=Path, required=True, help="output directory (replaced)")
+    ck.add_argument("--text-column", default="text", help="column used as utterance text (default: text)")
     return p.parse_args(argv)
 
 
@@ -157,10 +163,12 @@ def main(argv: list[str]) -> int:
         if missing:
             raise ValueError(f"{args.utterances}: not an utterances table (missing {missing})")
         docs = read_table(args.documents, DOCUMENTS)
+        if args.text_column not in utts.columns:
+            raise ValueError(f"{args.utterances}: no column {args.text_column!r} (--text-column)")
     except (OSError, ValueError) as e:
         sys.stderr.write(f"export: {' '.join(str(e).split())}\n")
         return 1
-    files = to_convokit(utts, docs)
+    files = to_convokit(utts, docs, args.text_column)
     write_convokit(files, args.out)
     meta = files["corpus.json"]
     sys.stdout.write(f"export convokit: {meta['num_utterances']} utterances, {meta['num_conversations']} "

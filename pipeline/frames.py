@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from pipeline.embedders import make_embedder
 from pipeline.framing import (
     Frame,
     aggregate_utterances,
+    contextualise,
     frame_topic_crosstab,
     load_frames,
     make_framer,
@@ -132,8 +134,73 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return ap.parse_args(argv)
 
 
+@dataclass(frozen=True)
+class FramingResult:
+    """Everything the stage writes."""
+
+    unit_frames: pd.DataFrame
+    utterance_frames: pd.DataFrame
+    frame_topics: pd.DataFrame
+    metrics: dict[str, Any]
+    pairs: dict[str, pd.DataFrame]
+    problems: list[dict]
+
+
+def frame_corpus(units: pd.DataFrame, x: np.ndarray, frames: Sequence[Frame], prototypes: np.ndarray,
+                 codes: dict[str, pd.DataFrame | None], topics: pd.DataFrame | None, cfg: FrameConfig) -> FramingResult:
+    """Frame units and utterances with cfg.method, validate both routes, cross-tab with topics.
+
+    `codes` holds the raw annotation tables: 'units' and 'utterances' (coder1), 'second' (or None).
+    Coded units whose text equals a codebook example are left out of validation.
+    """
+    frame_ids, residual = [f.id for f in frames], residual_frame(frames)
+    examples = {text_key(t) for f in frames for t in f.examples}
+    gold, lost = align_unit_codes(codes["units"], units)
+    is_example = gold["text"].map(text_key).isin(examples)
+    gold = gold.loc[~is_example, ["unit_id", "frame"]]
+    texts = units.sort_values(["utterance_id", "index"]).groupby("utterance_id")["text"].apply(" ".join).to_dict()
+    gold_utts, lost_utts = align_utterance_codes(codes["utterances"], texts)
+    gold_utts = gold_utts[["utterance_id", "frame"]]
+    corpus = str(units["corpus"].iloc[0]) if len(units) else ""
+    problems = [{"corpus": corpus, "source": f"{kind} annotations", "location": str(r.get(key)), "stage": "frame",
+                 "reason": "unaligned-code",
+                 "detail": f"coded {kind} {r.get(key)!r} ({str(r.get('text'))[:60]!r}) matches no current {kind}"}
+                for kind, df, key in (("unit", lost, "unit_id"), ("utterance", lost_utts, "utterance_id"))
+                for r in df.to_dict("records")]
+    routes = {"zeroshot": predict_units(units, x, "zeroshot", frames, prototypes, gold, cfg),
+              "supervised": out_of_fold(units, x, frames, gold, cfg) if len(gold) else None}
+    results = {name: evaluate(pred, gold, gold_utts, frame_ids, residual, cfg,
+                              cfg.bootstrap if name == cfg.method else 0)
+               for name, pred in routes.items() if pred is not None}
+    chosen = results.get(cfg.method)
+    unit_frames = predict_units(units, x, cfg.method, frames, prototypes, gold, cfg)
+    utt = aggregate_utterances(unit_frames, frame_ids, residual, cfg.utterance_ignore_residual)
+    utt = utt.merge(units[["utterance_id", "corpus"]].drop_duplicates("utterance_id"), on="utterance_id")
+    utt["share_frames"] = [frame_ids] * len(utt)
+    crosstab = frame_topic_crosstab(unit_frames, topics) if topics is not None else pd.DataFrame(columns=FRAME_TOPICS.names)
+    metrics: dict[str, Any] = {
+        "method": cfg.method,
+        "unit": chosen["unit"] if chosen else {},
+        "utterance": chosen["utterance"] if chosen else {},
+        "routes": {n: {f"{lvl}_{m}": r[lvl][m] for lvl in ("unit", "utterance") for m in ("macro_f1", "kappa", "n")}
+                   for n, r in results.items()},
+        "coding": {"unit_codes": len(gold), "utterance_codes": len(gold_utts),
+                   "excluded_as_codebook_examples": int(is_example.sum()),
+                   "unaligned_unit_codes": len(lost), "unaligned_utterance_codes": len(lost_utts)},
+        "frame_shares": {f: round(float((unit_frames["frame"] == f).mean()), 4) for f in frame_ids} if len(units) else {},
+        "cv": {"folds": cfg.cv_folds, "grouped_by": "utterance", "seed": cfg.seed},
+    }
+    if codes.get("second") is not None:
+        first = align_unit_codes(codes["units"], units)[0]
+        second = align_unit_codes(codes["second"], units)[0]
+        metrics["intercoder"] = intercoder(first[["unit_id", "frame"]], second[["unit_id", "frame"]], frame_ids)
+    empty = pd.DataFrame(columns=["frame_gold", "frame_pred"])
+    pairs = {lvl: (chosen["_pairs"][lvl] if chosen else empty) for lvl in ("unit", "utterance")}
+    return FramingResult(unit_frames, utt, crosstab, metrics, pairs, problems)
+
+
 def main(argv: list[str]) -> int:
-    """Load, frame, validate both routes, write tables, metrics and plots data."""
+    """Load, frame and validate, write tables, metrics and the confusion data for dvc plots."""
     args = parse_args(argv)
     try:
         params = load_params(args.params)
@@ -145,68 +212,29 @@ def main(argv: list[str]) -> int:
         if missing:
             raise ValueError(f"{args.embeddings}: no vectors for {len(missing)} units (e.g. {missing[:3]})")
         x = np.stack([np.asarray(v, dtype=np.float64) for v in emb.loc[units["unit_id"], "vector"]])
-        raw_units, raw_utts = load_codes(args.unit_codes, UNIT_CODES), load_codes(args.utterance_codes, UTTERANCE_CODES)
+        x = contextualise(x, units["utterance_id"].tolist(), cfg.context_weight)
+        codes = {"units": load_codes(args.unit_codes, UNIT_CODES),
+                 "utterances": load_codes(args.utterance_codes, UTTERANCE_CODES),
+                 "second": load_codes(args.second_coder, UNIT_CODES) if args.second_coder else None}
+        topics = read_table(args.unit_topics, UNIT_TOPICS) if args.unit_topics and args.unit_topics.exists() else None
+        # Both routes are always validated (for comparison); the zero-shot one needs frame prototypes.
+        prototypes = prototype_vectors(frames, make_embedder(params.embed).embed)
     except (ConfigError, ValueError, FileNotFoundError, KeyError) as e:
         sys.stderr.write(f"frame: {e}\n")
         return 1
-    frame_ids, residual = [f.id for f in frames], residual_frame(frames)
-    problems = []
-    examples = {text_key(t) for f in frames for t in f.examples}
-    gold, lost = align_unit_codes(raw_units, units)
-    n_example = int(gold["text"].map(text_key).isin(examples).sum())
-    gold = gold[~gold["text"].map(text_key).isin(examples)][["unit_id", "frame"]]
-    texts = units.sort_values(["utterance_id", "index"]).groupby("utterance_id")["text"].apply(" ".join).to_dict()
-    gold_utts, lost_utts = align_utterance_codes(raw_utts, texts)
-    gold_utts = gold_utts[["utterance_id", "frame"]]
-    for kind, df, key in (("unit", lost, "unit_id"), ("utterance", lost_utts, "utterance_id")):
-        for r in df.to_dict("records"):
-            problems.append({"corpus": str(units["corpus"].iloc[0]) if len(units) else "", "source": str(
-                args.unit_codes if kind == "unit" else args.utterance_codes), "location": str(r.get(key)),
-                "stage": "frame", "reason": "unaligned-code",
-                "detail": f"coded {kind} {r.get(key)!r} ({str(r.get('text'))[:60]!r}) matches no current {kind}"})
-
-    # Both routes are always validated (for comparison); the zero-shot one needs frame prototypes.
-    prototypes = prototype_vectors(frames, make_embedder(params.embed).embed)
-    routes = {"zeroshot": predict_units(units, x, "zeroshot", frames, prototypes, gold, cfg),
-              "supervised_oof": out_of_fold(units, x, frames, gold, cfg) if len(gold) else None}
-    results = {}
-    for name, pred in routes.items():
-        if pred is not None:
-            n_boot = cfg.bootstrap if (name == "zeroshot") == (cfg.method == "zeroshot") else 0
-            results[name.replace("_oof", "")] = evaluate(pred, gold, gold_utts, frame_ids, residual, cfg, n_boot)
-    chosen = results.get(cfg.method)
-    unit_frames = predict_units(units, x, cfg.method, frames, prototypes, gold, cfg)
-    utt = aggregate_utterances(unit_frames, frame_ids, residual, cfg.utterance_ignore_residual)
-    utt = utt.merge(units[["utterance_id", "corpus"]].drop_duplicates("utterance_id"), on="utterance_id")
-    utt["share_frames"] = [frame_ids] * len(utt)
-    topics = read_table(args.unit_topics, UNIT_TOPICS) if args.unit_topics and args.unit_topics.exists() else None
-    crosstab = frame_topic_crosstab(unit_frames, topics) if topics is not None else pd.DataFrame(columns=FRAME_TOPICS.names)
-    second = load_codes(args.second_coder, UNIT_CODES) if args.second_coder else None
-    metrics: dict[str, Any] = {
-        "method": cfg.method,
-        "unit": {k: v for k, v in chosen["unit"].items()} if chosen else {},
-        "utterance": {k: v for k, v in chosen["utterance"].items()} if chosen else {},
-        "routes": {n: {f"{lvl}_{m}": r[lvl][m] for lvl in ("unit", "utterance") for m in ("macro_f1", "kappa", "n")}
-                   for n, r in results.items()},
-        "coding": {"unit_codes": len(gold), "utterance_codes": len(gold_utts), "excluded_as_codebook_examples": n_example,
-                   "unaligned_unit_codes": len(lost), "unaligned_utterance_codes": len(lost_utts)},
-        "frame_shares": {f: round(float((unit_frames["frame"] == f).mean()), 4) for f in frame_ids} if len(unit_frames) else {},
-        "cv": {"folds": cfg.cv_folds, "grouped_by": "utterance", "seed": cfg.seed},
-    }
-    if second is not None:
-        g2, _ = align_unit_codes(second, units)
-        g1 = align_unit_codes(raw_units, units)[0]
-        metrics["intercoder"] = intercoder(g1[["unit_id", "frame"]], g2[["unit_id", "frame"]], frame_ids)
-    write_table(unit_frames, UNIT_FRAMES, args.unit_frames)
-    write_table(utt, UTTERANCE_FRAMES, args.utterance_frames)
-    write_table(crosstab, FRAME_TOPICS, args.frame_topics)
+    res = frame_corpus(units, x, frames, prototypes, codes, topics, cfg)
+    write_table(res.unit_frames, UNIT_FRAMES, args.unit_frames)
+    write_table(res.utterance_frames, UTTERANCE_FRAMES, args.utterance_frames)
+    write_table(res.frame_topics, FRAME_TOPICS, args.frame_topics)
+    sources = {"unit annotations": str(args.unit_codes), "utterance annotations": str(args.utterance_codes)}
+    problems = [{**r, "source": sources.get(r["source"], r["source"])} for r in res.problems]
     write_table(frame(problems, PROBLEMS), PROBLEMS, args.problems)
-    write_json(metrics, args.metrics)
+    write_json(res.metrics, args.metrics)
     for lvl, path in (("unit", args.confusion_units), ("utterance", args.confusion_utterances)):
-        pairs = chosen["_pairs"][lvl] if chosen else pd.DataFrame(columns=["frame_gold", "frame_pred"])
         with atomic_path(path) as tmp:
-            pairs.rename(columns={"frame_gold": "actual", "frame_pred": "predicted"})[["actual", "predicted"]].to_csv(tmp, index=False)
-    summary = (f"unit macro-F1 {metrics['unit'].get('macro_f1')}, utterance macro-F1 {metrics['utterance'].get('macro_f1')}"
-               if chosen else "no coded units to validate against")
-    sys.stderr.write(f"frame: {len(unit_frames)} units, {len(utt)} utterances framed ({cfg.method}); {summary}\n")
+            res.pairs[lvl].rename(columns={"frame_gold": "actual", "frame_pred": "predicted"})[
+                ["actual", "predicted"]].to_csv(tmp, index=False)
+    m = res.metrics
+    sys.stderr.write(f"frame: {len(res.unit_frames)} units, {len(res.utterance_frames)} utterances ({cfg.method}); "
+                     f"macro-F1 unit {m['unit'].get('macro_f1')}, utterance {m['utterance'].get('macro_f1')}\n")
     return 0

@@ -205,3 +205,20 @@ def frame_topic_crosstab(unit_frames: pd.DataFrame, unit_topics: pd.DataFrame) -
     cells["topic"] = cells["topic"].astype("int64")
     cells["n_units"] = cells["n_units"].astype("int64")
     return cells.reset_index(drop=True)
+
+
+def contextualise(x: np.ndarray, utterance_ids: Sequence[str], weight: float) -> np.ndarray:
+    """Unit vectors with their utterance's mean vector added (times `weight`), re-normalised.
+
+    The codebook codes a unit in its thread context (a unit with no cue takes the frame of the
+    argument it continues); this gives the framers the same view. weight 0 returns `x` unchanged.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    if weight == 0 or not len(x):
+        return x
+    ids = np.asarray(utterance_ids)
+    _, inverse = np.unique(ids, return_inverse=True)
+    sums = np.zeros((inverse.max() + 1, x.shape[1]))
+    np.add.at(sums, inverse, x)
+    means = sums / np.bincount(inverse)[:, None]
+    return _unit_rows(x + weight * means[inverse])

@@ -65,6 +65,8 @@ def ingest_corpus(corpus: CorpusConfig, files: Iterable[tuple[str, bytes]],
         fmt = meta.get("format") or corpus.format
         if corpus.platform and "platform" not in meta:
             meta = {**meta, "platform": corpus.platform}
+        if corpus.columns and "columns" not in meta:
+            meta = {**meta, "columns": dict(corpus.columns)}
         out.extend(parse_source(Source(corpus.name, rel, data, meta), fmt, params))
     for name in sorted(set(manifest) - seen):
         out.problems.append(problem(corpus.name, f"{corpus.path}/{name}", "missing-file",

@@ -17,7 +17,14 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from pipeline.adapters.base import REGISTRY, Parsed, Source, SourceError, detect, get_adapter
-from pipeline.config import ConfigError, CorpusConfig, IngestConfig, Params, ScrapeConfig, load_params
+from pipeline.config import (
+    ConfigError,
+    CorpusConfig,
+    IngestConfig,
+    Params,
+    ScrapeConfig,
+    load_params,
+)
 from pipeline.schema import DOCUMENTS, PROBLEMS, UTTERANCES, frame
 from pipeline.textnorm import DecodeError
 
@@ -102,6 +109,8 @@ def read_target(target: str, scrape: ScrapeConfig) -> bytes:
         except FetchError as e:
             raise InspectError(f"{target}: fetch failed: {e}") from None
     path = Path(target)
+    if path.is_dir():
+        raise InspectError(f"{target}: is a directory; give one file")
     if not path.is_file():
         raise InspectError(f"{target}: no such file")
     try:

@@ -21,9 +21,17 @@ from pipeline.participant_positions import (
     participant_positions,
 )
 from pipeline.relations import extract_relations, load_rules
-from pipeline.replies import load_stance_rules, participant_index, reply_edges, reply_pairs, resolve
-from pipeline.role_eval import cv_predict, evaluate, fit_predict
+from pipeline.replies import (
+    STANCES,
+    load_stance_rules,
+    participant_index,
+    reply_edges,
+    reply_pairs,
+    resolve,
+)
+from pipeline.role_eval import cv_predict, cv_threshold, evaluate, fit_predict
 from pipeline.roles import (
+    UNCLEAR,
     Role,
     assign,
     cue_matrix,
@@ -78,7 +86,11 @@ def align_annotations(ann: pd.DataFrame, uc: pd.DataFrame, role_ids: Sequence[st
 
 def score_roles(uc: pd.DataFrame, ctx_emb: np.ndarray, role_emb: Mapping[str, np.ndarray], roles: Sequence[Role],
                 gold: Mapping[tuple[str, str], str], cfg: PositionsConfig) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Zero-shot and supervised roles for every (unit, concept), and their validation against `gold`."""
+    """Zero-shot and supervised roles for every (unit, concept), and their validation against `gold`.
+
+    The supervised role of a coded item is its out-of-fold prediction (a model that never saw it); other
+    items get the prediction of a model fitted on every coded item.
+    """
     ids = [r.id for r in roles]
     cues = cue_matrix(uc["context"].tolist(), roles)
     protos = prototypes(role_emb, roles)
@@ -91,30 +103,54 @@ def score_roles(uc: pd.DataFrame, ctx_emb: np.ndarray, role_emb: Mapping[str, np
     feats = np.hstack([ctx_emb, cues]) if cfg.supervised_cues else ctx_emb
     sup_labels: list[str | None] = [None] * len(uc)
     sup_scores: list[float | None] = [None] * len(uc)
-    metrics: dict[str, Any] = {"n_unit_concepts": len(uc), "n_coded": len(coded), "labels": ids}
+    metrics: dict[str, Any] = {"n_unit_concepts": len(uc), "n_coded": len(coded), "labels": ids,
+                               "gold_distribution": dict(Counter(y))}
     if coded:
-        metrics["zeroshot"] = evaluate(y, [zs_labels[i] for i in coded], ids, cfg.bootstrap, cfg.seed)
-        metrics["zeroshot_embedding_only"] = evaluate(y, [emb_labels[i] for i in coded], ids, cfg.bootstrap, cfg.seed)
-        cv, folds = cv_predict(feats[coded], y, cfg.cv_folds, cfg.seed, cfg.supervised_c)
-        ok = [j for j, p in enumerate(cv) if p is not None]
+        def ev(pred: Sequence[str]) -> dict[str, Any]:
+            return evaluate(y, list(pred), ids, cfg.bootstrap, cfg.seed)
+
+        metrics["zeroshot"] = {**ev([zs_labels[i] for i in coded]), "threshold": cfg.unclear_threshold}
+        metrics["zeroshot_embedding_only"] = ev([emb_labels[i] for i in coded])
+        scored = [j for j, r in enumerate(roles) if r.prototype_texts]
+        th_pred, chosen = cv_threshold(zs[coded][:, scored], y, [ids[j] for j in scored], UNCLEAR,
+                                       cfg.threshold_grid, cfg.cv_folds, cfg.seed)
+        ok = [j for j, q in enumerate(th_pred) if q is not None]
         if ok:
-            metrics["supervised_cv"] = {**evaluate([y[j] for j in ok], [cv[j] for j in ok], ids, cfg.bootstrap, cfg.seed),
-                                        "folds": folds, "n_left_out_rare": len(y) - len(ok)}
+            metrics["zeroshot_threshold_cv"] = {**evaluate([y[j] for j in ok], [th_pred[j] for j in ok], ids,
+                                                           cfg.bootstrap, cfg.seed), "thresholds_chosen": chosen}
         labels, proba = fit_predict(feats[coded], y, feats, cfg.seed, cfg.supervised_c)
-        sup_labels, sup_scores = list(labels), [float(p) for p in proba]
-    use_sup = cfg.role_method == "supervised" and coded
+        sup_labels, sup_scores = list(labels), [float(q) for q in proba]
+        cv, cv_prob, folds = cv_predict(feats[coded], y, cfg.cv_folds, cfg.seed, cfg.supervised_c)
+        ok = [j for j, q in enumerate(cv) if q is not None]
+        for j in ok:
+            sup_labels[coded[j]], sup_scores[coded[j]] = cv[j], cv_prob[j]
+        if ok:
+            metrics["supervised_cv"] = {**evaluate([y[j] for j in ok], [cv[j] for j in ok], ids, cfg.bootstrap,
+                                                   cfg.seed), "folds": folds, "n_left_out_rare": len(y) - len(ok)}
+    use_sup = cfg.role_method == "supervised" and bool(coded)
     out = uc.drop(columns=["text"]).copy()
     out["role"] = sup_labels if use_sup else zs_labels
-    out["score"] = sup_scores if use_sup else [float(s) for s in zs_top]
+    out["score"] = sup_scores if use_sup else [float(v) for v in zs_top]
     out["method"] = "supervised" if use_sup else "zeroshot"
-    out["zeroshot_role"], out["zeroshot_score"] = zs_labels, [float(s) for s in zs_top]
+    out["zeroshot_role"], out["zeroshot_score"] = zs_labels, [float(v) for v in zs_top]
     out["supervised_role"], out["supervised_score"] = sup_labels, sup_scores
-    scored = [r.id for r in roles if r.prototype_texts]
-    out["candidate_roles"] = [scored] * len(uc)
-    out["candidate_scores"] = [[float(zs[i, ids.index(r)]) for r in scored] for i in range(len(uc))]
+    scored_ids = [r.id for r in roles if r.prototype_texts]
+    out["candidate_roles"] = [scored_ids] * len(uc)
+    out["candidate_scores"] = [[float(zs[i, ids.index(r)]) for r in scored_ids] for i in range(len(uc))]
     out["gold_role"] = [gold.get(k) for k in keys]
     metrics["assigned"] = dict(Counter(out["role"]))
+    metrics["method"] = out["method"].iloc[0] if len(out) else cfg.role_method
     return out, metrics
+
+
+def validate_stances(replies: pd.DataFrame, gold: pd.DataFrame, cfg: PositionsConfig) -> dict[str, Any]:
+    """Cue-based stances against hand-coded ones (replies present in both), with the role report's metrics."""
+    coded = dict(zip(gold["utterance_id"], gold["stance"], strict=True))
+    both = replies[replies["utterance_id"].isin(coded)]
+    out = evaluate([coded[u] for u in both["utterance_id"]], both["stance"].tolist(), list(STANCES), cfg.bootstrap, cfg.seed)
+    out["per_stance"] = out.pop("per_role")
+    out["n_coded_not_found"] = len(set(coded) - set(replies["utterance_id"]))
+    return out
 
 
 def embed_role_texts(roles: Sequence[Role], embed: Embed) -> dict[str, np.ndarray]:
@@ -134,6 +170,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     a("--unit-frames", type=Path, default=None)
     a("--codebook", type=Path, required=True)
     a("--annotations", type=Path, default=None, help="hand-coded roles CSV (unit_id,text,concept,role,note)")
+    a("--reply-annotations", type=Path, default=None, help="hand-coded reply stances CSV (utterance_id,stance)")
     a("--params", type=Path, default=Path("params.yaml"))
     for name in ("unit-roles", "relations", "positions", "map", "map-figure", "replies", "reply-pairs", "problems", "metrics"):
         a(f"--out-{name}", type=Path, required=True)
@@ -156,6 +193,8 @@ def main(argv: list[str]) -> int:
         units, utts = read_table(args.units, UNITS), read_table(args.utterances)
         participants, unit_frames = _read_optional(args.participants), _read_optional(args.unit_frames)
         ann = pd.read_csv(args.annotations, dtype=str, keep_default_na=False) if args.annotations else None
+        reply_gold = (pd.read_csv(args.reply_annotations, dtype=str, keep_default_na=False)
+                      if args.reply_annotations else None)
     except (ConfigError, ValueError, FileNotFoundError, OSError) as e:
         sys.stderr.write(f"positions: {e}\n")
         return 1
@@ -183,6 +222,8 @@ def main(argv: list[str]) -> int:
     metrics["relations"] = {"n": len(relations), "by_relation": dict(Counter(relations["relation"])),
                             "negated": int(relations["negated"].sum()) if len(relations) else 0}
     metrics["replies"] = {"n": len(replies), "by_stance": dict(Counter(replies["stance"])), "n_pairs": len(pairs)}
+    if reply_gold is not None:
+        metrics["replies"]["validation"] = validate_stances(replies, reply_gold, cfg)
     metrics["participants"] = {"n_mapped": len(pmap), "n_positions": len(positions)}
     metrics["annotation_problems"] = len(problems)
     write_table(unit_roles, UNIT_ROLES, args.out_unit_roles)

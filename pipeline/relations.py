@@ -108,14 +108,14 @@ def _cue_and_negation(m: re.Match[str], rules: RelationRules) -> tuple[str, bool
     return cue, negated
 
 
-def _sum_targets(templated: str, b_end: int, rules: RelationRules) -> list[int]:
-    """Indices of further mentions joined to B by the sum cue ("B + C + D")."""
+def _sum_targets(templated: str, b_end: int, rules: RelationRules) -> tuple[list[int], int]:
+    """Indices of further mentions joined to B by the sum cue ("B + C + D") and where the sum ends."""
     out, pos = [], b_end
     joiner = re.compile(rules.sum_join.pattern + f"{OPEN}(\\d+){CLOSE}", re.IGNORECASE)
     while len(out) < rules.max_targets - 1 and (m := joiner.match(templated, pos)):
         out.append(int(m.group(m.lastindex or 1)))
         pos = m.end()
-    return out
+    return out, pos
 
 
 def unit_relations(text: str, mentions: Sequence[Mention], rules: RelationRules) -> list[dict[str, Any]]:
@@ -129,11 +129,13 @@ def unit_relations(text: str, mentions: Sequence[Mention], rules: RelationRules)
         while (m := p.regex.search(t, pos)) is not None:
             pos = m.start() + 1
             a, b = int(m.group("a")), int(m.group("b"))
-            idx = [b] + (_sum_targets(t, m.end("b") + 1, rules) if p.relation == "equals" else [])
+            extra, sum_end = _sum_targets(t, m.end("b") + 1, rules) if p.relation == "equals" else ([], m.end())
+            idx = [b, *extra]
             targets = tuple(dict.fromkeys(mentions[i].concept for i in idx if mentions[i].concept != mentions[a].concept))
             if not targets:
                 continue
             cue, neg = _cue_and_negation(m, rules)
+            cue += t[m.end():sum_end] if extra else ""
             key = (mentions[a].concept, p.relation, targets, neg and p.negatable)
             if key not in found or len(cue) < len(found[key]["cue"]):
                 found[key] = {"source": key[0], "relation": p.relation, "targets": list(targets),

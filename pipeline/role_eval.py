@@ -24,25 +24,56 @@ def _model(seed: int, c: float) -> LogisticRegression:
     return LogisticRegression(C=c, max_iter=2000, class_weight="balanced", random_state=seed)
 
 
-def cv_predict(x: np.ndarray, y: Sequence[str], folds: int, seed: int, c: float) -> tuple[list[str | None], int]:
-    """Out-of-fold predictions (stratified K-fold); None for items of labels too rare to split.
+def stratified_folds(y: Sequence[str], folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Stratified K-fold (train, test) index pairs over the items whose label occurs at least twice.
 
-    Returns the predictions and the number of folds used (0 when cross-validation is impossible).
+    K is `folds` or the smallest label count if lower; empty when cross-validation is impossible.
     """
     y_arr = np.asarray(y, dtype=object)
     counts = Counter(y)
-    keep = np.array([counts[v] >= 2 for v in y])
+    idx = np.flatnonzero([counts[v] >= 2 for v in y])
+    if len(idx) < 4 or len(set(y_arr[idx])) < 2:
+        return []
+    k = max(2, int(min(folds, min(counts[v] for v in set(y_arr[idx])))))
+    skf = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
+    return [(idx[tr], idx[te]) for tr, te in skf.split(np.zeros(len(idx)), y_arr[idx])]
+
+
+def cv_predict(x: np.ndarray, y: Sequence[str], folds: int, seed: int, c: float
+               ) -> tuple[list[str | None], list[float | None], int]:
+    """Out-of-fold labels and their probabilities; None for items of labels too rare to split; folds used."""
     out: list[str | None] = [None] * len(y)
-    if keep.sum() < 4 or len({v for v, k in zip(y, keep, strict=True) if k}) < 2:
-        return out, 0
-    k = int(min(folds, min(counts[v] for v in set(y_arr[keep]))))
-    idx = np.flatnonzero(keep)
-    skf = StratifiedKFold(n_splits=max(k, 2), shuffle=True, random_state=seed)
-    for train, test in skf.split(x[idx], y_arr[idx]):
-        model = _model(seed, c).fit(x[idx[train]], list(y_arr[idx[train]]))
-        for i, lab in zip(idx[test], model.predict(x[idx[test]]), strict=True):
-            out[i] = str(lab)
-    return out, max(k, 2)
+    prob: list[float | None] = [None] * len(y)
+    splits = stratified_folds(y, folds, seed)
+    y_arr = np.asarray(y, dtype=object)
+    for train, test in splits:
+        model = _model(seed, c).fit(x[train], list(y_arr[train]))
+        p = model.predict_proba(x[test])
+        for i, row in zip(test, p, strict=True):
+            out[i], prob[i] = str(model.classes_[row.argmax()]), float(row.max())
+    return out, prob, len(splits)
+
+
+def cv_threshold(scores: np.ndarray, y: Sequence[str], roles: Sequence[str], unclear: str, grid: Sequence[float],
+                 folds: int, seed: int) -> tuple[list[str | None], list[float]]:
+    """Zero-shot with the `unclear` threshold chosen on the training folds (best macro-F1), applied out of fold.
+
+    `scores` has one column per role of `roles` (all but `unclear`); returns predictions and chosen thresholds.
+    """
+    def predict(rows: np.ndarray, th: float) -> list[str]:
+        best, top = scores[rows].argmax(axis=1), scores[rows].max(axis=1)
+        return [roles[b] if t >= th else unclear for b, t in zip(best, top, strict=True)]
+
+    labels = [*roles, unclear]
+    y_arr = np.asarray(y, dtype=object)
+    out: list[str | None] = [None] * len(y)
+    chosen = []
+    for train, test in stratified_folds(y, folds, seed):
+        th = max(grid, key=lambda t: (report(list(y_arr[train]), predict(train, t), labels)["macro_f1"], -t))
+        chosen.append(float(th))
+        for i, lab in zip(test, predict(test, th), strict=True):
+            out[i] = lab
+    return out, chosen
 
 
 def fit_predict(x_train: np.ndarray, y_train: Sequence[str], x: np.ndarray, seed: int, c: float) -> tuple[list[str], np.ndarray]:

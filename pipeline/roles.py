@@ -10,7 +10,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pipeline.concepts import Form, Mention, load_forms, mentions
+from pipeline.concepts import Form, Mention, load_forms
+from pipeline.concepts import mentions as concept_mentions
 from pipeline.config import ConfigError
 
 UNCLEAR = "unclear"
@@ -64,7 +65,7 @@ def load_concepts(codebook: Mapping[str, Any], source: str = "codebook") -> tupl
 
 def find_mentions(text: str, forms: Sequence[Form], only: Sequence[str] | None = None) -> list[Mention]:
     """Concept mentions in `text` (longest first, non-overlapping, reading order), optionally of some concepts."""
-    return [m for m in mentions(text, tuple(forms)) if only is None or m.concept in only]
+    return [m for m in concept_mentions(text, tuple(forms)) if only is None or m.concept in only]
 
 
 def concept_contexts(text: str, mentions: Sequence[Mention], min_chars: int) -> dict[str, str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -34,16 +35,28 @@ def make_project(dest: Path, params_override: dict | None = None, raw: dict[str,
     return dest
 
 
+def interpolate(cmd: str, params: dict) -> str:
+    """Resolve DVC's ${a.b} templating from params.yaml."""
+    def value(m: re.Match[str]) -> str:
+        node = params
+        for key in m.group(1).split("."):
+            node = node[key]
+        return str(node)
+
+    return re.sub(r"\$\{([^}]+)\}", value, cmd)
+
+
 def run_stages(project: Path, until: str | None = None, skip: tuple[str, ...] = ()) -> list[str]:
     """Run every dvc.yaml stage's cmd in file order (stop after `until`); returns the stages run."""
     stages = yaml.safe_load((project / "dvc.yaml").read_text())["stages"]
+    params = yaml.safe_load((project / "params.yaml").read_text())
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
            "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "CI": "1"}
     done = []
     for name, stage in stages.items():
         if name in skip:
             continue
-        proc = subprocess.run(stage["cmd"], shell=True, cwd=project, env=env, capture_output=True, text=True)
+        proc = subprocess.run(interpolate(stage["cmd"], params), shell=True, cwd=project, env=env, capture_output=True, text=True)
         if proc.returncode != 0:
             raise AssertionError(f"stage {name} failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
         done.append(name)

@@ -13,8 +13,16 @@ from pipeline.config import ConfigError, PositionsConfig, load_yaml
 from pipeline.io import read_json, read_table
 from pipeline.participant_positions import layout, participant_positions
 from pipeline.positions import align_annotations, main, score_roles
-from pipeline.role_eval import cv_predict, evaluate
-from pipeline.roles import Role, assign, concept_contexts, cue_matrix, find_mentions, load_concepts, load_roles
+from pipeline.role_eval import cv_predict, cv_threshold, evaluate
+from pipeline.roles import (
+    Role,
+    assign,
+    concept_contexts,
+    cue_matrix,
+    find_mentions,
+    load_concepts,
+    load_roles,
+)
 
 ROLES = [Role("tool", "t", "d", (), ()), Role("strategy", "s", "d", (), ()), Role("unclear", "u", "d", (), ())]
 
@@ -71,9 +79,17 @@ def test_evaluate_exact():
 def test_cv_predict_separable_and_rare_label():
     x = np.array([[0.0, 1.0]] * 6 + [[1.0, 0.0]] * 6 + [[0.5, 0.5]])
     y = ["a"] * 6 + ["b"] * 6 + ["c"]
-    pred, folds = cv_predict(x, y, folds=3, seed=0, c=10.0)
+    pred, prob, folds = cv_predict(x, y, folds=3, seed=0, c=10.0)
     assert folds == 3
     assert pred == y[:12] + [None]
+    assert prob[12] is None and all(q > 0.5 for q in prob[:12])
+
+
+def test_cv_threshold_chosen_inside_folds():
+    scores = np.array([[0.9], [0.8], [0.7], [0.2], [0.1], [0.15]])
+    y = ["tool"] * 3 + ["unclear"] * 3
+    pred, chosen = cv_threshold(scores, y, ["tool"], "unclear", [0.1, 0.5, 0.9], folds=3, seed=0)
+    assert pred == y and chosen == [0.5, 0.5, 0.5]
 
 
 def _uc() -> pd.DataFrame:

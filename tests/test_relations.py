@@ -6,7 +6,13 @@ import pandas as pd
 import pytest
 
 from pipeline.config import ConfigError, PositionsConfig, load_yaml
-from pipeline.relations import compile_pattern, extract_relations, load_rules, template, unit_relations
+from pipeline.relations import (
+    compile_pattern,
+    extract_relations,
+    load_rules,
+    template,
+    unit_relations,
+)
 from pipeline.roles import find_mentions, load_concepts
 
 CFG = PositionsConfig()
@@ -28,7 +34,7 @@ def rels(text, setup):
 
 
 def test_template_and_compile():
-    concepts = load_concepts({"concepts": {"a": ["Social Media"], "b": ["CRM"]}})
+    concepts = load_concepts({"concepts": {"a": {"forms": ["Social Media"]}, "b": {"forms": ["CRM"]}}})
     text = "Social Media is part of CRM"
     assert template(text, find_mentions(text, concepts)) == "⟦0⟧ is part of ⟦1⟧"
     assert compile_pattern("{A}~x…{B}", 9, 3) == "⟦(?P<a>\\d+)⟧(?P<S0>[^⟦⟧]{0,3}?)x(?P<L1>[^⟦⟧]{0,9}?)⟦(?P<b>\\d+)⟧"
@@ -79,7 +85,7 @@ def test_extract_relations_rows(setup):
     ])
     out = extract_relations(units, concepts, rules)
     assert out[["unit_id", "source", "relation", "cue"]].values.tolist() == [
-        ["c/d/u/s0", "social_business", "equals", "Social Business = Social CRM"]]
+        ["c/d/u/s0", "social_business", "equals", "Social Business = Social CRM + Enterprise 2.0"]]
     assert out["targets"].tolist() == [["social_crm", "enterprise_2_0"]]
 
 

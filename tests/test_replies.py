@@ -6,7 +6,13 @@ import pandas as pd
 import pytest
 
 from pipeline.config import ConfigError, PositionsConfig, load_yaml
-from pipeline.replies import classify_stance, load_stance_rules, participant_index, reply_edges, reply_pairs
+from pipeline.replies import (
+    classify_stance,
+    load_stance_rules,
+    participant_index,
+    reply_edges,
+    reply_pairs,
+)
 
 
 @pytest.fixture(scope="module")

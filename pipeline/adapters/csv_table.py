@@ -12,7 +12,8 @@ import csv
 import io
 
 from pipeline.adapters.base import Parsed, Source, SourceError
-from pipeline.adapters.structured import LineIndex, problem
+from pipeline.adapters.sourcemap import LineIndex
+from pipeline.adapters.structured import problem
 from pipeline.adapters.tabular import REQUIRED, Record, build_documents, column_mapping
 from pipeline.config import IngestConfig
 from pipeline.textnorm import DecodeError, decode

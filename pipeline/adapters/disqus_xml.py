@@ -15,15 +15,8 @@ from typing import Any
 from lxml import etree
 
 from pipeline.adapters.base import Parsed, Source, SourceError
-from pipeline.adapters.structured import (
-    LineIndex,
-    Node,
-    SpanFinder,
-    build_thread,
-    html_to_text,
-    parse_xml,
-    problem,
-)
+from pipeline.adapters.sourcemap import LineIndex, SpanFinder, parse_xml
+from pipeline.adapters.structured import Node, build_thread, html_to_text, problem
 from pipeline.config import ExportsConfig, IngestConfig
 from pipeline.textnorm import DecodeError, decode
 
@@ -70,7 +63,7 @@ class DisqusXmlAdapter:
             text, _ = decode(source.data)
         except DecodeError as e:
             raise SourceError("bad-encoding", f"{source.path}: {e}") from None
-        root, problems = parse_xml(source, text)
+        root, problems = parse_xml(source)
         out = Parsed(problems=problems)
         finder = SpanFinder(LineIndex(text))
         threads: dict[str, tuple[etree._Element, tuple[int | None, int | None]]] = {}

@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from lxml import html as lxml_html
 
 from pipeline.adapters.html_dom import Cues, DomIndex, iso_date, render_text, signature
+from pipeline.adapters.html_thread import dom_id, indent, indent_parents, lift, parents_of
 from pipeline.config import HtmlConfig
 from pipeline.textnorm import normalize_text
 
@@ -67,6 +69,10 @@ class _Finder:
     def _skip(self, node: El) -> bool:
         return node.tag in ("script", "style", "noscript") or self.cue["skip"].match(node)
 
+    def _skip_inside(self, top: El) -> Callable[[El], bool]:
+        """Skip predicate for rendering `top`: skip-cued descendants (never `top` itself)."""
+        return lambda n: n is not top and self._skip(n)
+
     def author_text(self, el: El) -> str:
         """The short display name inside an author element ('says:' and similar removed)."""
         text = normalize_text(render_text(el, lambda n: n is not el and self._skip(n))).replace("\n", " ")
@@ -89,11 +95,9 @@ class _Finder:
             if i in self.ix.excluded:
                 continue
             text = " ".join(el.text_content().split())
-            if el.tag == "time":
-                out.append(i)
-            elif self.cue["date"].match(el) and (el.get("datetime") or (0 < len(text) <= 80 and re.search(r"\d", text))):
-                out.append(i)
-            elif len(text) <= 60 and self.date_re.search(text) and len(el) <= 2:
+            cued = self.cue["date"].match(el) and (el.get("datetime") or (0 < len(text) <= 80 and re.search(r"\d", text)))
+            textual = len(text) <= 60 and self.date_re.search(text) and len(el) <= 2
+            if el.tag == "time" or cued or textual:
                 out.append(i)
         return out
 
@@ -125,11 +129,16 @@ class _Finder:
     def _date_in(self, x: El, box: El, side: list[El]) -> El | None:
         lo = bisect.bisect_left(self.date_idx, self.ix.order[x])
         hi = bisect.bisect_right(self.date_idx, self.ix.end[self.ix.order[x]])
+        shared = None  # a byline holding both ("Submitted by X on <date>"), used when nothing else is
         for i in self.date_idx[lo:hi]:
             el = self.ix.elements[i]
-            if self._own(el, side) and not self.ix.inside(el, box) and not self.ix.inside(box, el):
+            if not self._own(el, side) or self.ix.inside(el, box) or el is x:
+                continue
+            if not self.ix.inside(box, el):
                 return el
-        return None
+            if shared is None and self.date_re.search(render_text(el, lambda n: n is box)):
+                shared = el
+        return shared
 
     def _body(self, x: El, box: El, date: El, side: list[El]) -> str:
         drop = {box, date, *side}
@@ -138,15 +147,22 @@ class _Finder:
             return n in drop or n.tag in ("form", "textarea", "button", "select") or (n is not x and self._skip(n))
 
         bodies: list[El] = []
-        for el in x.iterdescendants():
-            if not isinstance(el.tag, str) or any(self.ix.inside(el, b) for b in bodies):
+        stops = {self.ix.order[s] for s in side} | {self.ix.order[box], self.ix.order[date]}
+        i, last = self.ix.order[x] + 1, self.ix.end[self.ix.order[x]]
+        while i <= last:  # document order; a side subtree, the author, the date or a found body is skipped whole
+            el = self.ix.elements[i]
+            if i in stops or i in self.ix.excluded:
+                i = self.ix.end[i] + 1
                 continue
-            if self.cue["body"].match(el) and self._own(el, side) and not self.ix.inside(box, el) \
-                    and not self.ix.inside(date, el) and not self.ix.inside(el, box) and not self.ix.inside(el, date):
+            if self.cue["body"].match(el) and not self.ix.inside(box, el) and not self.ix.inside(date, el):
                 bodies.append(el)
+                i = self.ix.end[i] + 1
+                continue
+            i += 1
         roots = bodies or [x]
-        # Navigation rows ("parent | next") are links only: a body needs a word outside links.
-        if not any(re.search(r"\w", render_text(b, lambda n: skip(n) or n.tag == "a")) for b in roots):
+        # Without a body-cued element, navigation rows ("parent | next") are links only: ask for a word
+        # outside links.
+        if not bodies and not re.search(r"\w", render_text(x, lambda n: skip(n) or n.tag == "a")):
             return ""
         return normalize_text("\n\n".join(render_text(b, skip) for b in roots))
 
@@ -172,7 +188,7 @@ class _Finder:
             repeated = parent is not None and any(
                 c is not x and isinstance(c.tag, str) and self.ix.count_in(self.author_idx, c) for c in parent)
             if repeated and nxt is not None and not self.ix.count_in(self.author_idx, nxt):
-                body = normalize_text(render_text(nxt, lambda n: n is not nxt and self._skip(n)))
+                body = normalize_text(render_text(nxt, self._skip_inside(nxt)))
                 if body:
                     return _Core(x, nxt, a, date, body)
         return None
@@ -206,55 +222,6 @@ class _Finder:
         return out
 
 
-def _lift(ix: DomIndex, x: El, item_idx: list[int], items: set[El], comment_idx: list[int]) -> El:
-    """Widen a comment's element to its block: stop at repeated siblings, earlier comments, child lists."""
-    while True:
-        p = x.getparent()
-        if p is None or p.tag in _TOP:
-            return x
-        before = bisect.bisect_left(item_idx, ix.order[x]) - bisect.bisect_left(item_idx, ix.order[p])
-        sig = signature(x)
-        sibs = [c for c in p if isinstance(c.tag, str) and c is not x]
-        if before or any((signature(c) == sig and ix.count_in(item_idx, c)) or c in items for c in sibs):
-            return x
-        prev = p.getprevious()
-        while prev is not None and not isinstance(prev.tag, str):
-            prev = prev.getprevious()
-        if prev is not None and signature(prev) != signature(p) and ix.count_in(comment_idx, prev):
-            return x
-        x = p
-
-
-def _parents(blocks: list[El], kinds: list[str]) -> list[int | None]:
-    """Parent index of each block: nearest other block containing it, or the comment before its child list."""
-    where = {b: i for i, b in enumerate(blocks)}
-    out: list[int | None] = []
-    for i, b in enumerate(blocks):
-        parent, e = None, b
-        while e is not None and e.tag not in _TOP and parent is None:
-            if e is not b and e in where and where[e] != i:
-                parent = where[e]
-            elif e not in where:
-                prev = e.getprevious()
-                while prev is not None and not isinstance(prev.tag, str):
-                    prev = prev.getprevious()
-                if prev is not None and prev in where and kinds[where[prev]] == "comment" \
-                        and signature(prev) != signature(e):
-                    parent = where[prev]
-            e = e.getparent()
-        out.append(parent)
-    return out
-
-
-def _dom_id(el: El, block: El) -> str | None:
-    for node in (el, *el.iterancestors()):
-        if node.get("id"):
-            return node.get("id")
-        if node is block:
-            break
-    return None
-
-
 def _date_value(el: El) -> str | None:
     for attr in ("datetime", "title"):
         if el.get(attr) and iso_date(el.get(attr)):
@@ -280,18 +247,23 @@ def find_comments(root: El, cfg: HtmlConfig) -> list[Found]:
     item_idx = sorted(f.ix.order[e] for e, _ in entries)
     items = {e for e, _ in entries}
     comment_idx = sorted(f.ix.order[e] for e, c in entries if c is not None)
-    blocks = [_lift(f.ix, e, item_idx, items, comment_idx) for e, _ in entries]
-    parents = _parents(blocks, ["comment" if c is not None else "pingback" for _, c in entries])
+    blocks = [lift(f.ix, e, item_idx, items, comment_idx) for e, _ in entries]
+    parents = parents_of(blocks, ["comment" if c is not None else "pingback" for _, c in entries])
+    if cfg.use_indentation:
+        parents = indent_parents([indent(f.ix, b, e) for b, (e, _) in zip(blocks, entries, strict=True)], parents)
     out: list[Found] = []
     for k, ((el, core), parent) in enumerate(zip(entries, parents, strict=True)):
-        depth = 1 if parent is None else out[parent].depth + 1
+        depth, up, seen = 1, parent, {k}
+        while up is not None and up not in seen:  # parent chain; a cycle leaves the rest top-level
+            seen.add(up)
+            depth, up = depth + 1, parents[up]
         if core is None:
             link = el.find(".//a")
             author = f.author_text(link) if link is not None else None
-            text = normalize_text(render_text(el, lambda n: n is not el and f._skip(n)))
+            text = normalize_text(render_text(el, f._skip_inside(el)))
             out.append(Found(el, None, "pingback", author or None, "html:pingback-link" if author else None,
-                             None, text, _dom_id(el, blocks[k]), parent, depth))
+                             None, text, dom_id(el, blocks[k]), parent, depth))
         else:
             out.append(Found(el, core.body_element, "comment", f.author_text(core.author), "html:author-element",
-                             _date_value(core.date), core.text, _dom_id(el, blocks[k]), parent, depth))
+                             _date_value(core.date), core.text, dom_id(el, blocks[k]), parent, depth))
     return out

@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 
 from pipeline.adapters.base import Parsed, Source, SourceError
-from pipeline.adapters.structured import LineIndex, problem
+from pipeline.adapters.sourcemap import LineIndex
+from pipeline.adapters.structured import problem
 from pipeline.adapters.tabular import Record, build_documents
 from pipeline.config import IngestConfig
 from pipeline.textnorm import DecodeError, decode

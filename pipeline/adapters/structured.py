@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import bisect
 import functools
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -13,7 +11,7 @@ from typing import Any
 import lxml.html
 from lxml import etree
 
-from pipeline.adapters.base import Source, SourceError, doc_id, utterance_id
+from pipeline.adapters.base import Source, doc_id, utterance_id
 from pipeline.io import sha256_bytes
 from pipeline.textnorm import normalize_text
 
@@ -177,113 +175,6 @@ def _utterance(source: Source, did: str, uid: str, parent: str | None, position:
         "char_start": f.get("char_start"),
         "char_end": f.get("char_end"),
     }
-
-
-class LineIndex:
-    """Character offsets of line starts in a decoded text (lines split on '\\n', numbered from 1)."""
-
-    def __init__(self, text: str):
-        self.text = text
-        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
-
-    def start(self, line: int) -> int:
-        """Offset where 1-based `line` starts (clamped to the text)."""
-        return self.starts[min(max(line, 1), len(self.starts)) - 1]
-
-    def end(self, line: int) -> int:
-        """Offset where 1-based `line` ends (before its newline)."""
-        if line >= len(self.starts):
-            return len(self.text)
-        return self.starts[line] - 1
-
-    def line_of(self, offset: int) -> int:
-        """1-based line holding `offset`."""
-        return bisect.bisect_right(self.starts, offset)
-
-
-def parse_xml(source: Source, text: str) -> tuple[etree._Element, list[dict[str, Any]]]:
-    """Parse XML bytes, recovering from errors; problems name each unrecoverable spot by line."""
-    try:
-        return etree.fromstring(source.data, etree.XMLParser(huge_tree=True, resolve_entities=False)), []
-    except etree.XMLSyntaxError:
-        pass
-    data, repaired = repair_ampersands(source.data)
-    problems = [problem(source, "bad-xml-repaired", f"line {line}: bare '&' read as '&amp;'", f"line {line}")
-                for line in repaired]
-    parser = etree.XMLParser(recover=True, huge_tree=True, resolve_entities=False)
-    root = etree.fromstring(data, parser)
-    problems += [problem(source, "bad-xml", f"line {e.line}, column {e.column}: {e.message}", f"line {e.line}")
-                 for e in parser.error_log if e.level >= etree.ErrorLevels.ERROR]
-    if root is None:
-        first = problems[0]["detail"] if problems else f"{source.path}: no XML element found"
-        raise SourceError("bad-xml", f"unrecoverable XML: {first}", problems[0]["location"] if problems else None)
-    return root, problems
-
-
-_CDATA = re.compile(rb"<!\[CDATA\[.*?\]\]>", re.S)
-_BARE_AMP = re.compile(rb"&(?!(?:#[0-9]+|#x[0-9A-Fa-f]+|[A-Za-z_][A-Za-z0-9._-]*);)")
-
-
-def repair_ampersands(data: bytes) -> tuple[bytes, list[int]]:
-    """Escape bare '&' outside CDATA (the commonest export defect); lines stay where they were."""
-    out, lines, pos = [], [], 0
-    for m in [*_CDATA.finditer(data), None]:
-        end = m.start() if m is not None else len(data)
-        chunk = data[pos:end]
-        for a in _BARE_AMP.finditer(chunk):
-            lines.append(data.count(b"\n", 0, pos + a.start()) + 1)
-        out.append(_BARE_AMP.sub(b"&amp;", chunk))
-        if m is not None:
-            out.append(m.group())
-            pos = m.end()
-    return b"".join(out), sorted(set(lines))
-
-
-def tag_literal(el: etree._Element) -> str:
-    """The element's tag as written in the source (prefix:local or local)."""
-    local = etree.QName(el).localname
-    return f"{el.prefix}:{local}" if el.prefix else local
-
-
-class SpanFinder:
-    """Locate elements of the decoded source: start tag from sourceline, end after the closing tag."""
-
-    def __init__(self, lines: LineIndex):
-        self.lines, self.cursor = lines, {}
-        self.found: dict[str, list[int]] = {}
-
-    def span(self, el: etree._Element) -> tuple[int | None, int | None]:
-        """(char_start, char_end) of `el`, or (None, None) where it cannot be located."""
-        lit = tag_literal(el)
-        text = self.lines.text
-        lo = max(self.cursor.get(lit, 0), self.lines.start(el.sourceline or 1))
-        m = re.compile(rf"<{re.escape(lit)}(?=[\s/>])").search(text, lo)
-        if m is None:
-            return None, None
-        start = m.start()
-        self.cursor[lit] = m.end()
-        self.found.setdefault(lit, []).append(start)
-        gt = text.find(">", m.end())
-        if gt > 0 and text[gt - 1] == "/":
-            return start, gt + 1
-        close = text.find(f"</{lit}>", m.end())
-        return start, (None if close < 0 else close + len(lit) + 3)
-
-    def lost(self, lit: str) -> list[int]:
-        """Line numbers of `<lit ...>` start tags (not self-closing) that no parsed element was matched to."""
-        matched = set(self.found.get(lit, []))
-        pat = re.compile(rf"<{re.escape(lit)}(?=[\s>])[^<>]*(?<!/)>")
-        return [self.lines.line_of(m.start()) for m in pat.finditer(self.lines.text) if m.start() not in matched]
-
-
-def child_text(el: etree._Element, *path: str) -> str | None:
-    """Text of the first descendant matching the namespaced path (Clark names), or None."""
-    cur: etree._Element | None = el
-    for tag in path:
-        cur = cur.find(tag) if cur is not None else None
-    if cur is None:
-        return None
-    return cur.text or ""
 
 
 def html_to_text(fragment: str | None) -> str:

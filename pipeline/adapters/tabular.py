@@ -18,7 +18,8 @@ from typing import Any
 from dateutil import parser as dateparser
 
 from pipeline.adapters.base import Parsed, Source, SourceError
-from pipeline.adapters.structured import LineIndex, Node, build_thread, first_non_empty, problem
+from pipeline.adapters.sourcemap import LineIndex
+from pipeline.adapters.structured import Node, build_thread, first_non_empty, problem
 from pipeline.schema import KINDS
 
 FIELDS = ("doc", "id", "parent", "author", "date", "text", "title", "url", "kind")
@@ -91,6 +92,11 @@ def _text(value: Any) -> str | None:
 def build_documents(source: Source, fmt: str, records: list[Record], lines: LineIndex) -> Parsed:
     """Group records by document and build each thread."""
     cols = column_mapping(source)
+    absent = [f"{k} -> {cols[k]!r}" for k in REQUIRED
+              if records and all(lookup(r.values, cols[k]) is None for r in records)]
+    if absent:
+        raise SourceError("missing-column", f"{source.path}: no record has the mapped columns {absent}; set "
+                          "`columns:` in the corpus entry")
     out = Parsed()
     groups: dict[str, list[tuple[Record, dict[str, Any]]]] = {}
     for rec in records:

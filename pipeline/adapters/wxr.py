@@ -15,16 +15,8 @@ import re
 from lxml import etree
 
 from pipeline.adapters.base import Parsed, Source, SourceError
-from pipeline.adapters.structured import (
-    LineIndex,
-    Node,
-    SpanFinder,
-    build_thread,
-    html_to_text,
-    iso_from_wp,
-    parse_xml,
-    problem,
-)
+from pipeline.adapters.sourcemap import LineIndex, SpanFinder, parse_xml
+from pipeline.adapters.structured import Node, build_thread, html_to_text, iso_from_wp, problem
 from pipeline.config import IngestConfig
 from pipeline.textnorm import DecodeError, decode
 
@@ -58,7 +50,7 @@ class WxrAdapter:
             text, _ = decode(source.data)
         except DecodeError as e:
             raise SourceError("bad-encoding", f"{source.path}: {e}") from None
-        root, problems = parse_xml(source, text)
+        root, problems = parse_xml(source)
         out = Parsed(problems=problems)
         ns = _wp(root)
         w = {k: f"{{{ns}}}{k}" for k in (

@@ -49,3 +49,20 @@ def count_metrics(corpora: list[dict[str, Any]]) -> dict[str, Any]:
     """Metrics for dvc: counts per corpus."""
     keys = ("documents", "posts", "top_level", "replies", "pingbacks", "participants", "max_depth", "problems")
     return {row["corpus"]: {k: row[k] for k in keys} for row in corpora}
+
+
+def removal_summary(removals: pd.DataFrame) -> list[dict[str, Any]]:
+    """Removals counted per corpus, scope and reason, with the utterance ids behind each count."""
+    rows = []
+    for (corpus, scope, reason), g in removals.groupby(["corpus", "scope", "reason"], sort=True):
+        rows.append({"corpus": corpus, "scope": scope, "reason": reason, "n": len(g),
+                     "utterances": sorted(set(g.utterance_id))})
+    return rows
+
+
+def participant_rows(participants: pd.DataFrame | None) -> list[dict[str, Any]]:
+    """Participants sorted by activity."""
+    if participants is None:
+        return []
+    df = participants.sort_values(["n_utterances", "name"], ascending=[False, True])
+    return [{**r, "aliases": list(r["aliases"]), "documents": list(r["documents"])} for r in df.to_dict("records")]

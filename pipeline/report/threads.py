@@ -6,18 +6,38 @@ from typing import Any
 
 import pandas as pd
 
-NODE_COLUMNS = ("utterance_id", "parent_id", "kind", "author", "author_evidence", "date", "text", "depth")
+NODE_COLUMNS = ("utterance_id", "parent_id", "kind", "author", "author_evidence", "author_confidence", "date",
+                "text", "depth", "clean_text", "commentluv", "signature", "included", "exclusion_reason")
 
 
-def build_trees(utts: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
+def segments(clean_text: str, units: pd.DataFrame, frames: dict[str, str]) -> list[dict[str, Any]]:
+    """clean_text cut into unit spans (with unit id and frame) and the plain text between them."""
+    out, pos = [], 0
+    for u in units.sort_values("clean_start").itertuples(index=False):
+        if u.clean_start > pos:
+            out.append({"text": clean_text[pos:u.clean_start], "unit_id": None, "frame": None})
+        out.append({"text": clean_text[u.clean_start:u.clean_end], "unit_id": u.unit_id,
+                    "frame": frames.get(u.unit_id)})
+        pos = max(pos, u.clean_end)
+    if pos < len(clean_text):
+        out.append({"text": clean_text[pos:], "unit_id": None, "frame": None})
+    return out
+
+
+def build_trees(utts: pd.DataFrame, units: pd.DataFrame | None = None,
+                unit_frames: pd.DataFrame | None = None) -> dict[str, list[dict[str, Any]]]:
     """Per doc_id, the root nodes (post, or orphan comments) with nested `children`, in thread order."""
+    by_utt = dict(tuple(units.groupby("utterance_id"))) if units is not None and len(units) else {}
+    frames = dict(zip(unit_frames.unit_id, unit_frames.frame, strict=True)) if unit_frames is not None else {}
     trees: dict[str, list[dict[str, Any]]] = {}
     for doc_id, group in utts.sort_values(["doc_id", "position"]).groupby("doc_id", sort=False):
         nodes = {}
         roots: list[dict[str, Any]] = []
         for row in group.itertuples(index=False):
-            node = {c: _clean(getattr(row, c)) for c in NODE_COLUMNS if hasattr(row, c)}
+            node = {c: _clean(getattr(row, c, None)) for c in NODE_COLUMNS}
             node["children"] = []
+            node["segments"] = (segments(node["clean_text"], by_utt[row.utterance_id], frames)
+                                if row.utterance_id in by_utt and node.get("clean_text") else None)
             nodes[row.utterance_id] = node
             parent = nodes.get(node["parent_id"]) if node["parent_id"] else None
             (parent["children"] if parent else roots).append(node)
@@ -32,9 +52,10 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def thread_documents(docs: pd.DataFrame, utts: pd.DataFrame) -> list[dict[str, Any]]:
+def thread_documents(docs: pd.DataFrame, utts: pd.DataFrame, units: pd.DataFrame | None = None,
+                     unit_frames: pd.DataFrame | None = None) -> list[dict[str, Any]]:
     """Documents with their trees, in document order."""
-    trees = build_trees(utts)
+    trees = build_trees(utts, units, unit_frames)
     out = []
     for d in docs.itertuples(index=False):
         row = {k: _clean(v) for k, v in d._asdict().items()}

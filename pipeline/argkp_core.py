@@ -7,7 +7,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import adjusted_rand_score, average_precision_score, normalized_mutual_info_score
+from sklearn.metrics import (
+    adjusted_rand_score,
+    average_precision_score,
+    normalized_mutual_info_score,
+)
 
 TOP_PERCENTILE = 0.5  # fixed by the shared task: AP over the top half of each group's predictions
 GROUP = ["topic", "stance"]
@@ -95,6 +99,15 @@ def cosine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     a = a / np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-12)
     b = b / np.maximum(np.linalg.norm(b, axis=1, keepdims=True), 1e-12)
     return a @ b.T
+
+
+def calibrate(sim: np.ndarray, temperature: float | None) -> np.ndarray:
+    """Softmax over each argument's key points at `temperature` (None: raw cosine), so that scores
+    compare across arguments: a clear best match outranks a vague one with the same cosine."""
+    if temperature is None:
+        return sim
+    z = np.exp(temperature * (sim - sim.max(axis=1, keepdims=True)))
+    return z / z.sum(axis=1, keepdims=True)
 
 
 def summarize(rows: list[dict]) -> dict[str, float]:

@@ -23,22 +23,30 @@ from pipeline.cluster_core import (
 from pipeline.config import ClusterConfig, ConfigError, EmbedConfig, load_params
 from pipeline.embed import vectors_of
 from pipeline.io import read_table, write_json, write_table, write_text
-from pipeline.schema import EMBEDDINGS, TOPIC_HIERARCHY, TOPIC_SHARES, TOPICS, UNIT_TOPICS, UNITS
+from pipeline.schema import (
+    EMBEDDINGS,
+    PROBLEMS,
+    TOPIC_HIERARCHY,
+    TOPIC_SHARES,
+    TOPICS,
+    UNIT_TOPICS,
+    UNITS,
+    frame,
+)
 
 FIGURES = ("topics_map", "topics_barchart", "topics_hierarchy")
 
 
-class InputError(ValueError):
-    """Units and embeddings do not fit together (names the files)."""
-
-
-def align(units: pd.DataFrame, embeddings: pd.DataFrame, units_path: Path, emb_path: Path) -> np.ndarray:
-    """The embedding matrix in unit order; every unit must have exactly one vector."""
+def align(units: pd.DataFrame, embeddings: pd.DataFrame, emb_path: Path) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
+    """Units that have an embedding, their matrix in unit order, and a problems row per unit without one."""
     emb = embeddings.drop_duplicates("unit_id").set_index("unit_id")
-    missing = units.loc[~units["unit_id"].isin(emb.index), "unit_id"].tolist()
-    if missing:
-        raise InputError(f"{emb_path}: no embedding for {len(missing)} units of {units_path} (e.g. {missing[:3]})")
-    return vectors_of(emb.loc[units["unit_id"]].reset_index())
+    has = units["unit_id"].isin(emb.index)
+    problems = frame([{"corpus": r.corpus, "source": str(emb_path), "location": r.unit_id, "stage": "cluster",
+                       "reason": "missing-embedding",
+                       "detail": f"{emb_path}: no embedding for unit {r.unit_id}; left out of clustering"}
+                      for r in units[~has].itertuples()], PROBLEMS)
+    kept = units[has].reset_index(drop=True)
+    return kept, vectors_of(emb.loc[kept["unit_id"]].reset_index()), problems
 
 
 def figures(model: Any, n_topics: int, hierarchy: pd.DataFrame | None, cfg: ClusterConfig) -> dict[str, str | None]:
@@ -77,6 +85,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--shares", type=Path, required=True)
     ap.add_argument("--figures-dir", type=Path, required=True, help="folder for <figure>.json (plotly)")
     ap.add_argument("--model-dir", type=Path, required=True, help="BERTopic safetensors folder")
+    ap.add_argument("--problems", type=Path, required=True, help="problems table (units left out)")
     ap.add_argument("--metrics", type=Path, required=True)
     return ap.parse_args(argv)
 
@@ -87,14 +96,14 @@ def main(argv: list[str]) -> int:
     try:
         params = load_params(args.params)
         cfg = params.cluster
-        units = read_table(args.units, UNITS)
-        X = align(units, read_table(args.embeddings, EMBEDDINGS), args.units, args.embeddings)
-    except (ConfigError, InputError, ValueError, FileNotFoundError) as e:
+        units, X, problems = align(read_table(args.units, UNITS), read_table(args.embeddings, EMBEDDINGS), args.embeddings)
+    except (ConfigError, ValueError, FileNotFoundError) as e:
         sys.stderr.write(f"cluster: {e}\n")
         return 1
     if len(units) < 3 * cfg.min_cluster_size:
         sys.stderr.write(f"cluster: {args.units} has {len(units)} units, too few to cluster\n")
         return 1
+    write_table(problems, PROBLEMS, args.problems)
     texts = units["text"].tolist()
     fit = fit_topics(texts, X, cfg, cfg.seed)
     n_topics = len(set(fit.topics.tolist()) - {OUTLIER})
@@ -116,7 +125,7 @@ def main(argv: list[str]) -> int:
     save_model(fit.model, args.model_dir, params.embed)
     sizes = topics.loc[topics["topic"] != OUTLIER, "size"]
     write_json({
-        "n_units": len(units), "n_topics": n_topics, "method": cfg.method, "seed": cfg.seed,
+        "n_units": len(units), "n_units_without_embedding": len(problems), "n_topics": n_topics, "method": cfg.method, "seed": cfg.seed,
         "min_cluster_size": min_cluster_size_for(cfg, len(units)),
         "outlier_share": round(float(fit.outlier.mean()), 4),
         "outlier_share_final": round(float((fit.topics == OUTLIER).mean()), 4),

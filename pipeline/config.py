@@ -34,9 +34,19 @@ class CorpusConfig(_Section):
     @field_validator("path")
     @classmethod
     def _inside_project(cls, v: str) -> str:
-        p = Path(v)
-        if p.is_absolute() or ".." in p.parts:
-            raise ValueError(f"corpus path {v!r} must be relative and inside the project")
+        p = Path(v.replace("\\", "/"))
+        if p.is_absolute() or ".." in p.parts or re.match(r"^[A-Za-z]:", v) or not p.parts or p.parts == (".",):
+            raise ValueError(f"corpus path {v!r} must name a folder inside the project (relative, no '..')")
+        return v
+
+    @field_validator("manifest")
+    @classmethod
+    def _inside_corpus(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        p = Path(v.replace("\\", "/"))
+        if p.is_absolute() or ".." in p.parts or re.match(r"^[A-Za-z]:", v) or not p.parts:
+            raise ValueError(f"manifest {v!r} must be a file inside the corpus folder (relative, no '..')")
         return v
 
 
@@ -94,6 +104,8 @@ class ExportsConfig(_Section):
 class IngestConfig(_Section):
     """Ingest stage parameters."""
 
+    # Source files larger than this are not read (problem "too-large"): bounds memory and time per file.
+    max_source_bytes: int = Field(default=25_000_000, gt=0)
     thread_text: ThreadTextConfig = ThreadTextConfig()
     html: HtmlConfig = HtmlConfig()
     exports: ExportsConfig = ExportsConfig()
@@ -203,12 +215,24 @@ class AgglomerativeConfig(_Section):
     min_cluster_size: int = Field(2, ge=1)
 
 
-class ArgkpConfig(_Section):
-    """KPA-2021 benchmark: clusterer per topic+stance, thresholds tuned on train."""
+class ClustererOverrides(_Section):
+    """Clusterer settings that replace the cluster section's for one benchmark representation."""
 
-    method: Literal["hdbscan", "agglomerative"] = "agglomerative"
-    distance_threshold: float = Field(0.6, gt=0.0, le=2.0)
-    tfidf_distance_threshold: float = Field(0.9, gt=0.0, le=2.0)
+    method: Literal["hdbscan", "agglomerative"] = "hdbscan"
+    min_cluster_size: int = Field(5, ge=2)
+    min_samples: int | None = None
+    cluster_selection_method: Literal["eom", "leaf"] = "leaf"
+    reduce_outliers: bool = True
+    distance_threshold: float = Field(0.9, gt=0.0, le=2.0)
+
+
+class ArgkpConfig(_Section):
+    """KPA-2021 benchmark: clusterer per topic+stance group for each representation, tuned on train."""
+
+    embedding: ClustererOverrides = ClustererOverrides()
+    tfidf: ClustererOverrides = ClustererOverrides()
+    match_temperature: float | None = Field(20.0, gt=0.0)
+    tfidf_match_temperature: float | None = Field(20.0, gt=0.0)
     tfidf_sublinear_tf: bool = True
     tfidf_ngram_max: int = Field(1, ge=1)
 
@@ -278,6 +302,7 @@ class ReportConfig(_Section):
 
     title: str = "Discussion corpus report"
     max_quotes: int = 50
+    examples: int = Field(3, ge=0, description="example quotes shown per frame on the frames page")
 
 
 class EngineConfig(_Section):

@@ -4,6 +4,7 @@ against a TF-IDF baseline with the same clusterer. Prints JSON (see docs/cluster
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import sys
@@ -18,14 +19,15 @@ from pipeline.argkp_core import (
     GROUP,
     KpaSplit,
     best_key_points,
+    calibrate,
     cosine,
     gold_partition,
     kpa_map,
     partition_scores,
     summarize,
 )
-from pipeline.cluster_core import OUTLIER, cluster_labels
-from pipeline.config import ClusterConfig, ConfigError, load_params
+from pipeline.cluster_core import OUTLIER, cluster_labels, make_parts, reassign_outliers
+from pipeline.config import ClusterConfig, ClustererOverrides, ConfigError, load_params
 
 COLUMNS = {
     "arguments": ["arg_id", "argument", "topic", "stance"],
@@ -58,30 +60,40 @@ def load_split(data_dir: Path, split: str) -> KpaSplit:
     return KpaSplit(frames["arguments"], frames["key_points"], frames["labels"])
 
 
-def cluster_config(base: ClusterConfig, method: str, threshold: float) -> ClusterConfig:
-    """The pipeline's cluster settings with the benchmark's method and agglomerative threshold."""
-    agg = base.agglomerative.model_copy(update={"distance_threshold": threshold})
-    return base.model_copy(update={"method": method, "agglomerative": agg})
+def cluster_config(base: ClusterConfig, ov: ClustererOverrides) -> ClusterConfig:
+    """The pipeline's cluster settings with one representation's benchmark overrides."""
+    agg = base.agglomerative.model_copy(update={"distance_threshold": ov.distance_threshold})
+    keep = ov.model_dump(exclude={"distance_threshold"})
+    return base.model_copy(update={**keep, "agglomerative": agg})
+
+
+def groups(split: KpaSplit, vectors: dict[str, np.ndarray]) -> list[tuple[tuple, list[str], np.ndarray]]:
+    """(topic+stance, argument ids, argument matrix) per group, in sorted order."""
+    return [(key, args["arg_id"].tolist(), np.stack([vectors[a] for a in args["arg_id"]]))
+            for key, args in split.arguments.groupby(GROUP, sort=True)]
+
+
+def score_partition(key: tuple, ids: list[str], pred: np.ndarray, labels: pd.DataFrame) -> dict | None:
+    """ARI/NMI of one group's partition; None when fewer than two gold key points are in play."""
+    gold = gold_partition(ids, labels)
+    if len(set(gold.key_points)) < 2:  # ARI of any partition against a single class is meaningless
+        return None
+    pos = {a: i for i, a in enumerate(ids)}
+    ari, nmi = partition_scores(gold.key_points, pred[[pos[a] for a in gold.arg_ids]])
+    return {"topic": key[0], "stance": int(key[1]), "ari": ari, "nmi": nmi, "n_args": len(ids),
+            "n_scored": len(gold.arg_ids), "n_unmatched": gold.n_unmatched, "n_multi": gold.n_multi,
+            "n_gold": len(set(gold.key_points)), "n_clusters": len(set(pred.tolist()) - {OUTLIER}),
+            "n_outliers": int((pred == OUTLIER).sum())}
 
 
 def score_clustering(split: KpaSplit, vectors: dict[str, np.ndarray], cfg: ClusterConfig) -> list[dict]:
-    """Cluster each topic+stance group's arguments and score against the gold key-point grouping."""
-    rows = []
-    for (topic, stance), args in split.arguments.groupby(GROUP, sort=True):
-        ids = args["arg_id"].tolist()
-        pred = cluster_labels(np.stack([vectors[a] for a in ids]), cfg, cfg.seed)
-        gold = gold_partition(ids, split.labels)
-        pos = {a: i for i, a in enumerate(ids)}
-        ari, nmi = partition_scores(gold.key_points, pred[[pos[a] for a in gold.arg_ids]])
-        rows.append({"topic": topic, "stance": int(stance), "ari": ari, "nmi": nmi, "n_args": len(ids),
-                     "n_scored": len(gold.arg_ids), "n_unmatched": gold.n_unmatched, "n_multi": gold.n_multi,
-                     "n_gold": len(set(gold.key_points)), "n_clusters": len(set(pred.tolist()) - {OUTLIER}),
-                     "n_outliers": int((pred == OUTLIER).sum())})
-    return rows
+    """Cluster each topic+stance group's arguments (the pipeline's partition) and score it."""
+    rows = [score_partition(key, ids, cluster_labels(X, cfg, cfg.seed), split.labels) for key, ids, X in groups(split, vectors)]
+    return [r for r in rows if r is not None]
 
 
-def score_matching(split: KpaSplit, vectors: dict[str, np.ndarray]) -> dict[str, float]:
-    """KPA-2021 track-1 mAP from argument/key-point cosine similarity."""
+def score_matching(split: KpaSplit, vectors: dict[str, np.ndarray], temperature: float | None = None) -> dict[str, float]:
+    """KPA-2021 track-1 mAP from argument/key-point cosine similarity (optionally softmax-calibrated)."""
     preds = []
     kp_groups = dict(list(split.key_points.groupby(GROUP, sort=True)))
     for key, args in split.arguments.groupby(GROUP, sort=True):
@@ -89,7 +101,7 @@ def score_matching(split: KpaSplit, vectors: dict[str, np.ndarray]) -> dict[str,
         if kps is None:  # no key points: like the official script's dummy prediction, never a match
             continue
         sim = cosine(np.stack([vectors[a] for a in args["arg_id"]]), np.stack([vectors[k] for k in kps["key_point_id"]]))
-        preds.append(best_key_points(args, kps, sim))
+        preds.append(best_key_points(args, kps, calibrate(sim, temperature)))
     return {k: round(v, 4) for k, v in kpa_map(pd.concat(preds, ignore_index=True), split.labels).items()}
 
 
@@ -122,30 +134,52 @@ def embedding_vectors(texts: dict[str, str], params_path: Path, cache_dir: Path 
     return dict(zip(texts, m, strict=True)), embedder.identity
 
 
-def tune(split: KpaSplit, reps: dict[str, dict[str, np.ndarray]], base: ClusterConfig, grid: list[float]) -> dict:
-    """Macro ARI/NMI of agglomerative clustering per threshold and representation (pick on train)."""
-    out: dict[str, list[dict]] = {}
+TEMPERATURES = (None, 5.0, 10.0, 20.0, 50.0, 100.0)
+
+
+def tuning_grid() -> list[ClustererOverrides]:
+    """Candidate clusterers: HDBSCAN variants (UMAP shared) and agglomerative thresholds."""
+    hdb = [ClustererOverrides(min_cluster_size=m, min_samples=s, cluster_selection_method=c, reduce_outliers=r)
+           for m, s, c, r in itertools.product((5, 8, 10), (None, 2), ("eom", "leaf"), (False, True))]
+    agg = [ClustererOverrides(method="agglomerative", distance_threshold=t, reduce_outliers=False)
+           for t in (0.5, 0.6, 0.7, 0.8, 0.9, 1.0)]
+    return hdb + agg
+
+
+def tune(split: KpaSplit, reps: dict[str, dict[str, np.ndarray]], base: ClusterConfig) -> dict:
+    """Macro ARI/NMI of every grid clusterer per representation; the best by ARI (run on train)."""
+    grid = tuning_grid()
+    out = {}
     for name, vecs in reps.items():
-        out[name] = []
-        for th in tqdm(grid, desc=f"tune {name}", disable=bool(os.environ.get("CI"))):
-            s = summarize(score_clustering(split, vecs, cluster_config(base, "agglomerative", th)))
-            out[name].append({"threshold": th, **s})
-    return {name: {"grid": rows, "best": max(rows, key=lambda r: r["ari"])} for name, rows in out.items()}
+        per: list[list[dict]] = [[] for _ in grid]
+        for key, ids, X in tqdm(groups(split, vecs), desc=f"tune {name}", disable=bool(os.environ.get("CI"))):
+            reduced: dict[str, np.ndarray] = {}
+            for i, ov in enumerate(grid):
+                cfg = cluster_config(base, ov)
+                reducer, clusterer = make_parts(cfg, len(X), cfg.seed)
+                if ov.method not in reduced:  # UMAP depends only on the shared cluster settings
+                    reduced[ov.method] = reducer.fit_transform(X)
+                pred = np.asarray(clusterer.fit(reduced[ov.method]).labels_, dtype=int)
+                pred = reassign_outliers(X, pred, cfg.outlier_threshold) if ov.reduce_outliers else pred
+                if (row := score_partition(key, ids, pred, split.labels)) is not None:
+                    per[i].append(row)
+        rows = [{**ov.model_dump(), **summarize(r)} for ov, r in zip(grid, per, strict=True)]
+        temps = [{"temperature": t, **score_matching(split, vecs, t)} for t in TEMPERATURES]
+        out[name] = {"best": max(rows, key=lambda r: r["ari"]), "grid": rows,
+                     "matching_best": max(temps, key=lambda r: r["map_strict"]), "matching_grid": temps}
+    return out
 
 
 def evaluate(split: KpaSplit, reps: dict[str, dict[str, np.ndarray]], base: ClusterConfig) -> dict:
-    """Clustering (configured method, plus the other one for reference) and matching, per representation."""
-    a = base.argkp
-    threshold = {"embedding": a.distance_threshold, "tfidf": a.tfidf_distance_threshold}
+    """Per representation: clustering with its tuned overrides and with the cluster section as is; matching."""
     clustering, matching = {}, {}
     for name, vecs in reps.items():
-        for method in (a.method, "hdbscan" if a.method == "agglomerative" else "agglomerative"):
-            key = name if method == a.method else f"{name}_{method}"
-            cfg = cluster_config(base, method, threshold[name])
-            clustering[key] = {"method": method, **({"distance_threshold": threshold[name]} if method == "agglomerative" else {
-                "min_cluster_size": cfg.min_cluster_size, "cluster_selection_method": cfg.cluster_selection_method}),
-                **summarize(score_clustering(split, vecs, cfg))}
+        ov: ClustererOverrides = getattr(base.argkp, name)
+        clustering[name] = {**ov.model_dump(), **summarize(score_clustering(split, vecs, cluster_config(base, ov)))}
+        clustering[f"{name}_untuned"] = {"method": base.method, **summarize(score_clustering(split, vecs, base))}
+        temperature = base.argkp.match_temperature if name == "embedding" else base.argkp.tfidf_match_temperature
         matching[name] = score_matching(split, vecs)
+        matching[f"{name}_softmax"] = {"temperature": temperature, **score_matching(split, vecs, temperature)}
     return {"clustering": clustering, "matching": matching}
 
 
@@ -164,8 +198,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--split", choices=("train", "dev", "test"), default="dev")
     ap.add_argument("--params", type=Path, default=Path("params.yaml"))
     ap.add_argument("--cache-dir", type=Path, default=None, help="overrides embed.cache_dir")
-    ap.add_argument("--tune", action="store_true", help="grid-search agglomerative thresholds (use on train)")
-    ap.add_argument("--grid", default="0.3,0.4,0.5,0.55,0.6,0.65,0.7,0.75,0.8,0.85,0.9,0.95,1.0")
+    ap.add_argument("--tune", action="store_true", help="grid-search the clusterer per representation (use on train)")
     ap.add_argument("--out", type=Path, default=None, help="also write the JSON here")
     return ap.parse_args(argv)
 
@@ -179,13 +212,14 @@ def run(args: argparse.Namespace, embed: Callable[..., tuple[dict[str, np.ndarra
     reps = {"embedding": emb, "tfidf": tfidf_vectors(texts, base)}
     result = {"split": args.split, "data": str(args.data), "embedding_model": identity, "counts": counts(split),
               "protocol": {
-                  "clustering": "per topic+stance; all arguments clustered; ARI/NMI (macro over groups) on "
-                                "arguments with exactly one matching key point; outliers count as singletons",
-                  "matching": "best key point per argument by cosine; KPA-2021 AP on top 50% per group; "
+                  "clustering": "per topic+stance; all arguments clustered; ARI/NMI (macro over groups with >= 2 "
+                                "gold key points) on arguments with exactly one matching key point; outliers "
+                                "(after any reassignment) count as singletons",
+                  "matching": "best key point per argument by cosine (<name>_softmax: softmax over the group's "
+                              "key points, temperature tuned on train); KPA-2021 AP on top 50% per group; "
                               "undecided pairs wrong (strict) / right (relaxed)"}}
     if args.tune:
-        grid = [float(x) for x in args.grid.split(",")]
-        result["tuning"] = tune(split, reps, base, grid)
+        result["tuning"] = tune(split, reps, base)
     else:
         result.update(evaluate(split, reps, base))
     return result

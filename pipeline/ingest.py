@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import traceback
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from pipeline.adapters.base import Parsed, Source, SourceError, detect, get_adap
 from pipeline.config import ConfigError, CorpusConfig, IngestConfig, load_params, load_yaml
 from pipeline.io import write_table
 from pipeline.schema import DOCUMENTS, PROBLEMS, SKIPPED, UTTERANCES, frame
+from pipeline.textnorm import DecodeError, decode_detail
 
 IGNORED_PREFIXES = ("_", ".")
 
@@ -39,13 +41,33 @@ def manifest_entries(raw: Any, path: str) -> dict[str, dict[str, Any]]:
     return entries
 
 
+def preflight(source: Source) -> list[dict[str, Any]]:
+    """File-level checks before any adapter: empty or binary -> SourceError; mixed encodings -> a note."""
+    if not source.data.strip():
+        raise SourceError("empty-file", f"{source.path}: file is empty")
+    try:
+        decoded = decode_detail(source.data)
+    except DecodeError as e:
+        raise SourceError("binary-file", f"{source.path}: not text: {e}") from None
+    if decoded.encoding != "utf-8+cp1252":
+        return []
+    lines = decoded.fallback_lines
+    shown = ", ".join(str(n) for n in lines[:10]) + (f" and {len(lines) - 10} more" if len(lines) > 10 else "")
+    return [problem(source.corpus, source.path, "mixed-encoding",
+                    f"{source.path}: mixed encodings: UTF-8 with bytes that are not UTF-8 (read as cp1252) "
+                    f"on line(s) {shown}", f"line {lines[0]}")]
+
+
 def parse_source(source: Source, fmt: str, params: IngestConfig) -> Parsed:
     """Parse one source with the named (or detected) format; failures become problems rows."""
     try:
+        notes = preflight(source)
         name = fmt if fmt != "auto" else detect(source.data, source.path)
         if name is None:
             raise SourceError("unknown-format", f"{source.path}: cannot detect the format; set `format:` in the corpus entry")
-        return get_adapter(name).parse(source, params)
+        out = get_adapter(name).parse(source, params)
+        out.problems = notes + out.problems
+        return out
     except SourceError as e:
         return Parsed(problems=[problem(source.corpus, source.path, e.reason, e.detail, e.location)])
     except Exception as e:  # noqa: BLE001 - one bad file must never stop the corpus
@@ -54,40 +76,85 @@ def parse_source(source: Source, fmt: str, params: IngestConfig) -> Parsed:
         return Parsed(problems=[problem(source.corpus, source.path, "parser-error", detail)])
 
 
-def ingest_corpus(corpus: CorpusConfig, files: Iterable[tuple[str, bytes]],
-                  manifest: dict[str, dict[str, Any]], params: IngestConfig) -> Parsed:
-    """Parse every file of one corpus (pure: files are given as (relative path, bytes))."""
+def ingest_corpus(corpus: CorpusConfig, files: Iterable[tuple[str, bytes | SourceError]],
+                  manifest: dict[str, dict[str, Any]], params: IngestConfig, total: int | None = None) -> Parsed:
+    """Parse every file of one corpus (files are given as (relative path, bytes or the error met reading it))."""
     out, seen = Parsed(), set()
-    for rel, data in tqdm(list(files), desc=f"ingest {corpus.name}", unit="file", disable=bool(os.environ.get("CI"))):
+    doc_files: dict[str, str] = {}  # doc_id -> the file it was first read from
+    bar = tqdm(files, total=total, desc=f"ingest {corpus.name}", unit="file", disable=bool(os.environ.get("CI")))
+    for rel, data in bar:
         name = rel.rsplit("/", 1)[-1]
         seen.add(name)
+        if isinstance(data, SourceError):
+            out.problems.append(problem(corpus.name, rel, data.reason, data.detail, data.location))
+            continue
         meta = manifest.get(name, {})
         fmt = meta.get("format") or corpus.format
         if corpus.platform and "platform" not in meta:
             meta = {**meta, "platform": corpus.platform}
         if corpus.columns and "columns" not in meta:
             meta = {**meta, "columns": dict(corpus.columns)}
-        out.extend(parse_source(Source(corpus.name, rel, data, meta), fmt, params))
+        parsed = parse_source(Source(corpus.name, rel, data, meta), fmt, params)
+        out.extend(drop_duplicate_docs(parsed, doc_files))
     for name in sorted(set(manifest) - seen):
         out.problems.append(problem(corpus.name, f"{corpus.path}/{name}", "missing-file",
                                     f"{corpus.path}/{name}: listed in the manifest but not found"))
     return out
 
 
-def read_corpus_files(corpus: CorpusConfig, root: Path) -> tuple[list[tuple[str, bytes]], dict, list[dict]]:
-    """Read a corpus folder: (files, manifest entries, problems). Never raises for one bad corpus."""
+def drop_duplicate_docs(parsed: Parsed, doc_files: dict[str, str]) -> Parsed:
+    """Leave out documents whose doc_id an earlier file already produced (one problem per utterance)."""
+    dupes = {d["doc_id"] for d in parsed.documents if d["doc_id"] in doc_files}
+    for d in parsed.documents:
+        doc_files.setdefault(d["doc_id"], d["source_file"])
+    if not dupes:
+        return parsed
+    problems = list(parsed.problems)
+    for u in parsed.utterances:
+        if u["doc_id"] in dupes:
+            problems.append(problem(u["corpus"], u["source_file"], "duplicate-doc-id",
+                                    f"{u['source_file']}: {u['utterance_id']}: document {u['doc_id']!r} was already "
+                                    f"read from {doc_files[u['doc_id']]}; left out (give the documents distinct ids)",
+                                    None if u["char_start"] is None else f"char {u['char_start']}"))
+    return Parsed(documents=[d for d in parsed.documents if d["doc_id"] not in dupes],
+                  utterances=[u for u in parsed.utterances if u["doc_id"] not in dupes], problems=problems,
+                  skipped=[k for k in parsed.skipped if k["doc_id"] not in dupes])
+
+
+def _inside(path: Path, root: Path) -> bool:
+    """True when `path` (symlinks resolved) lies inside `root`."""
+    try:
+        path.resolve().relative_to(root.resolve())
+    except (ValueError, OSError, RuntimeError):
+        return False
+    return True
+
+
+def read_corpus_files(corpus: CorpusConfig, root: Path, max_bytes: int | None = None
+                      ) -> tuple[list[tuple[str, Path | SourceError]], dict, list[dict]]:
+    """List a corpus folder: (files as (rel path, path or the SourceError met), manifest entries, problems).
+
+    Never raises for one bad corpus. Files are not read here (see `load_files`); a file larger than
+    `max_bytes` or a symlink leading out of the project root comes back as a SourceError.
+    """
     folder = root / corpus.path
     if not folder.is_dir():
         return [], {}, [problem(corpus.name, corpus.path, "missing-folder",
                                 f"{corpus.path}: corpus folder does not exist (corpus {corpus.name!r})")]
+    if not _inside(folder, root):
+        return [], {}, [problem(corpus.name, corpus.path, "outside-project",
+                                f"{corpus.path}: corpus folder resolves outside the project root (symlink?); not read")]
     manifest: dict = {}
     problems: list[dict] = []
     if corpus.manifest:
         mpath = folder / corpus.manifest
         try:
+            if not _inside(mpath, root):
+                raise ConfigError(f"{corpus.path}/{corpus.manifest}: resolves outside the project root")
             manifest = manifest_entries(load_yaml(mpath), f"{corpus.path}/{corpus.manifest}")
-        except ConfigError as e:
-            problems.append(problem(corpus.name, f"{corpus.path}/{corpus.manifest}", "bad-manifest", str(e)))
+        except (ConfigError, OSError, UnicodeDecodeError) as e:
+            problems.append(problem(corpus.name, f"{corpus.path}/{corpus.manifest}", "bad-manifest",
+                                    f"{corpus.path}/{corpus.manifest}: {e}" if not str(e).startswith(corpus.path) else str(e)))
     pages = folder / "pages"
     if pages.is_dir():  # scraped pages: the fetch index gives each page its URL (the manifest still wins)
         from pipeline.scrape import index_meta
@@ -95,22 +162,54 @@ def read_corpus_files(corpus: CorpusConfig, root: Path) -> tuple[list[tuple[str,
         idx = index_meta(pages)
         manifest = {n: {**idx.get(n, {}), **manifest.get(n, {})} for n in idx.keys() | manifest.keys()}
     skip = {corpus.manifest} if corpus.manifest else set()
-    files = []
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+    files: list[tuple[str, Path | SourceError]] = []
+    try:
+        paths = sorted(p for p in folder.rglob("*") if p.is_file() or p.is_symlink())
+    except OSError as e:
+        return [], manifest, problems + [problem(corpus.name, corpus.path, "unreadable-folder",
+                                                 f"{corpus.path}: cannot list the corpus folder: {e}")]
+    for path in paths:
         rel = path.relative_to(folder)
         if str(rel) in skip or any(part.startswith(IGNORED_PREFIXES) for part in rel.parts):
             continue
-        files.append((f"{corpus.path}/{rel.as_posix()}", path.read_bytes()))
+        name = f"{corpus.path}/{rel.as_posix()}"
+        files.append((name, _check_file(path, name, root, max_bytes)))
     return files, manifest, problems
+
+
+def _check_file(path: Path, name: str, root: Path, max_bytes: int | None) -> Path | SourceError:
+    """The path when it may be read, else the SourceError saying why not."""
+    if not _inside(path, root):
+        return SourceError("outside-project", f"{name}: symlink resolves outside the project root; not read")
+    try:
+        size = path.stat().st_size
+    except OSError as e:
+        return SourceError("unreadable-file", f"{name}: cannot read: {e.strerror or e}")
+    if max_bytes is not None and size > max_bytes:
+        return SourceError("too-large", f"{name}: {size:,} bytes is more than ingest.max_source_bytes "
+                           f"({max_bytes:,}); not read")
+    return path
+
+
+def load_files(files: Iterable[tuple[str, Path | SourceError]]) -> Iterator[tuple[str, bytes | SourceError]]:
+    """Read listed files one at a time (memory holds one source); read errors become SourceErrors."""
+    for rel, ref in files:
+        if isinstance(ref, SourceError):
+            yield rel, ref
+            continue
+        try:
+            yield rel, ref.read_bytes()
+        except OSError as e:
+            yield rel, SourceError("unreadable-file", f"{rel}: cannot read: {e.strerror or e}")
 
 
 def run(corpora: Iterable[CorpusConfig], params: IngestConfig, root: Path) -> dict[str, pd.DataFrame]:
     """Ingest all corpora into checked DataFrames."""
     out = Parsed()
     for corpus in corpora:
-        files, manifest, problems = read_corpus_files(corpus, root)
+        files, manifest, problems = read_corpus_files(corpus, root, params.max_source_bytes)
         out.problems += problems
-        out.extend(ingest_corpus(corpus, files, manifest, params))
+        out.extend(ingest_corpus(corpus, load_files(files), manifest, params, total=len(files)))
     return {
         "documents": frame(out.documents, DOCUMENTS),
         "utterances": frame(out.utterances, UTTERANCES),
@@ -129,7 +228,11 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--problems", required=True)
     ap.add_argument("--skipped", required=True)
     args = ap.parse_args(argv)
-    cfg = load_params(args.params)
+    try:
+        cfg = load_params(args.params)
+    except ConfigError as e:
+        sys.stderr.write(f"ingest: {e}\n")
+        return 2
     tables = run(cfg.corpora, cfg.ingest, Path(args.root))
     write_table(tables["documents"], DOCUMENTS, Path(args.documents))
     write_table(tables["utterances"], UTTERANCES, Path(args.utterances))

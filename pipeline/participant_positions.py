@@ -10,6 +10,7 @@ import pandas as pd
 from sklearn.decomposition import PCA
 
 from pipeline.replies import resolve
+from pipeline.roles import UNCLEAR
 
 POSITION_COLUMNS = ["corpus", "participant_id", "name", "concept", "dominant_role", "roles", "role_shares",
                     "n_units", "unit_ids", "frames", "frame_shares"]
@@ -23,8 +24,12 @@ def _shares(counts: Counter[str], order: Sequence[str]) -> tuple[list[str], list
     return labels, [counts[o] / total for o in labels]
 
 
-def _dominant(counts: Counter[str], order: Sequence[str]) -> str | None:
-    return max(order, key=lambda o: (counts.get(o, 0), -list(order).index(o))) if counts else None
+def _dominant(counts: Counter[str], order: Sequence[str], fallback_only: str | None = None) -> str | None:
+    """Most frequent label (ties: `order`); `fallback_only` (e.g. unclear) wins only when nothing else occurs."""
+    informative = [o for o in order if o != fallback_only and counts.get(o)]
+    if informative:
+        return max(informative, key=lambda o: (counts[o], -list(order).index(o)))
+    return fallback_only if fallback_only and counts.get(fallback_only) else None
 
 
 def frame_mix(unit_frames: pd.DataFrame | None, units: pd.DataFrame, index: Mapping[tuple[str, str], str]) -> dict[str, Counter[str]]:
@@ -54,7 +59,7 @@ def participant_positions(unit_roles: pd.DataFrame, names: Mapping[str, str], ro
         roles, shares = _shares(counts, role_order)
         f_labels, f_shares = _shares(frames.get(pid, Counter()), frame_order)
         rows.append({"corpus": corpus, "participant_id": pid, "name": names.get(pid, pid.split("/", 1)[-1]),
-                     "concept": concept, "dominant_role": _dominant(counts, role_order), "roles": roles,
+                     "concept": concept, "dominant_role": _dominant(counts, role_order, UNCLEAR), "roles": roles,
                      "role_shares": shares, "n_units": int(g["unit_id"].nunique()),
                      "unit_ids": sorted(g["unit_id"].unique().tolist()), "frames": f_labels, "frame_shares": f_shares})
     return pd.DataFrame(rows, columns=POSITION_COLUMNS)
@@ -103,7 +108,7 @@ def participant_map(units: pd.DataFrame, embeddings: np.ndarray, unit_roles: pd.
         f_labels, f_shares = _shares(frames.get(pid, Counter()), frame_order)
         out.append({"corpus": corpus_of[pid], "participant_id": pid, "name": names.get(pid, pid.split("/", 1)[-1]),
                     "n_units": len(rows_by[pid]), "x": float(x), "y": float(y),
-                    "dominant_role": _dominant(roles.get(pid, Counter()), role_order),
+                    "dominant_role": _dominant(roles.get(pid, Counter()), role_order, UNCLEAR),
                     "dominant_frame": _dominant(frames.get(pid, Counter()), frame_order),
                     "roles": r_labels, "role_shares": r_shares, "frames": f_labels, "frame_shares": f_shares})
     return pd.DataFrame(out, columns=MAP_COLUMNS)

@@ -205,7 +205,15 @@ def main(argv: list[str]) -> int:
     names = dict(zip(participants["participant_id"], participants["name"], strict=True)) if participants is not None else {}
     uc = unit_concepts(units, concepts, cfg.min_context_chars)
     uc.insert(5, "participant_id", [resolve(c, a, index) for c, a in zip(uc["corpus"], uc["author"], strict=True)])
-    gold, problems = align_annotations(ann, uc, [r.id for r in roles], str(args.annotations)) if ann is not None else ({}, [])
+    problems: list[dict[str, Any]] = []
+    if unit_frames is not None and not ({"unit_id", "frame"} <= set(unit_frames.columns)
+                                        or {"unit_id", "frames"} <= set(unit_frames.columns)):
+        problems.append({"corpus": "", "source": str(args.unit_frames), "location": None, "stage": "positions",
+                         "reason": "bad-unit-frames", "detail": f"{args.unit_frames}: needs columns unit_id and frame; "
+                         "frame mixes left empty"})
+        unit_frames = None
+    gold, ann_problems = align_annotations(ann, uc, [r.id for r in roles], str(args.annotations)) if ann is not None else ({}, [])
+    problems += ann_problems
     ctx_emb = embedder.embed(uc["context"].tolist()) if len(uc) else np.zeros((0, embedder.dim))
     unit_roles, metrics = score_roles(uc, ctx_emb, embed_role_texts(roles, embedder.embed), roles, gold, cfg)
     relations = extract_relations(units, concepts, rules)
@@ -225,7 +233,7 @@ def main(argv: list[str]) -> int:
     if reply_gold is not None:
         metrics["replies"]["validation"] = validate_stances(replies, reply_gold, cfg)
     metrics["participants"] = {"n_mapped": len(pmap), "n_positions": len(positions)}
-    metrics["annotation_problems"] = len(problems)
+    metrics["problems"] = dict(Counter(p["reason"] for p in problems))
     write_table(unit_roles, UNIT_ROLES, args.out_unit_roles)
     write_table(relations, RELATIONS, args.out_relations)
     write_table(positions, POSITIONS, args.out_positions)

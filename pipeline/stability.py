@@ -12,7 +12,7 @@ import numpy as np
 from sklearn.metrics import adjusted_rand_score
 from tqdm import tqdm
 
-from pipeline.cluster import InputError, align
+from pipeline.cluster import align
 from pipeline.cluster_core import OUTLIER, cluster_labels
 from pipeline.config import ClusterConfig, ConfigError, load_params
 from pipeline.io import read_table, write_json
@@ -57,9 +57,8 @@ def main(argv: list[str]) -> int:
     args = parse_args(argv)
     try:
         cfg = load_params(args.params).cluster
-        units = read_table(args.units, UNITS)
-        X = align(units, read_table(args.embeddings, EMBEDDINGS), args.units, args.embeddings)
-    except (ConfigError, InputError, ValueError, FileNotFoundError) as e:
+        units, X, _ = align(read_table(args.units, UNITS), read_table(args.embeddings, EMBEDDINGS), args.embeddings)
+    except (ConfigError, ValueError, FileNotFoundError) as e:
         sys.stderr.write(f"stability: {e}\n")
         return 1
     result = pairwise_stability(refit(X, cfg, progress=not os.environ.get("CI")))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import re
 import unicodedata
+from dataclasses import dataclass
 
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\ufeff]")
@@ -16,23 +17,90 @@ class DecodeError(ValueError):
 
 
 def decode(data: bytes) -> tuple[str, str]:
-    """Decode source bytes: BOM first, then UTF-8, then cp1252; binary data raises DecodeError."""
+    """Decode source bytes; returns (text, encoding). See `decode_detail`."""
+    d = decode_detail(data)
+    return d.text, d.encoding
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """Decoded text, the encoding used, and where bytes fell back to cp1252 (mixed files)."""
+
+    text: str
+    encoding: str  # utf-8 | utf-8-sig | utf-16 | utf-16-le | utf-16-be | cp1252 | latin-1 | utf-8+cp1252
+    fallback_lines: tuple[int, ...] = ()  # 1-based lines holding bytes decoded as cp1252 in a mixed file
+
+
+_UTF8_MULTI = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def _utf16_without_bom(sample: bytes) -> str | None:
+    """'utf-16-le'/'utf-16-be' when NUL bytes sit at every odd/even position (ASCII-heavy UTF-16)."""
+    pairs = len(sample) // 2
+    if pairs < 2:
+        return None
+    odd, even = sample[1:2 * pairs:2].count(0), sample[0:2 * pairs:2].count(0)
+    if odd >= 0.9 * pairs and even == 0:
+        return "utf-16-le"
+    if even >= 0.9 * pairs and odd == 0:
+        return "utf-16-be"
+    return None
+
+
+def decode_detail(data: bytes) -> Decoded:
+    """Decode source bytes: BOM first, then UTF-8, mixed UTF-8 + cp1252, then cp1252 (latin-1).
+
+    UTF-16 without a BOM is recognised by its NUL pattern; other NUL bytes mean binary data
+    (DecodeError). A file that is mostly valid UTF-8 with some invalid bytes (a cp1252 paste into a
+    UTF-8 file) keeps its UTF-8 and decodes each invalid byte as cp1252 (encoding "utf-8+cp1252").
+    """
     for bom, enc in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
         if data.startswith(bom):
-            return data.decode(enc), enc
+            try:
+                return Decoded(data.decode(enc), enc)
+            except UnicodeDecodeError as e:
+                raise DecodeError(f"{enc} byte-order mark but invalid {enc} at byte {e.start}") from None
     sample = data[:8192]
     if b"\x00" in sample:
-        raise DecodeError("binary data (NUL bytes)")
+        enc16 = _utf16_without_bom(sample)
+        if enc16 is None:
+            raise DecodeError("binary data (NUL bytes)")
+        try:
+            return Decoded(data.decode(enc16), enc16)
+        except UnicodeDecodeError as e:
+            raise DecodeError(f"looks like {enc16} without a byte-order mark but is invalid at byte {e.start}") from None
     try:
-        return data.decode("utf-8"), "utf-8"
+        return Decoded(data.decode("utf-8"), "utf-8")
     except UnicodeDecodeError:
         pass
+    if _UTF8_MULTI.search(data):
+        return _mixed(data)
     try:
-        text = data.decode("cp1252")
+        return Decoded(data.decode("cp1252"), "cp1252")
     except UnicodeDecodeError:
-        text = data.decode("latin-1")
-        return text, "latin-1"
-    return text, "cp1252"
+        return Decoded(data.decode("latin-1"), "latin-1")
+
+
+def _mixed(data: bytes) -> Decoded:
+    """UTF-8 where valid; each invalid byte as cp1252 (latin-1 for its five unassigned bytes)."""
+    lines: list[int] = []
+    state = {"pos": 0, "line": 1}
+
+    def fallback(e: UnicodeError) -> tuple[str, int]:
+        assert isinstance(e, UnicodeDecodeError)
+        state["line"] += e.object.count(b"\n", state["pos"], e.start)
+        state["pos"] = e.start
+        if not lines or lines[-1] != state["line"]:
+            lines.append(state["line"])
+        bad = e.object[e.start:e.end]
+        try:
+            return bad.decode("cp1252"), e.end
+        except UnicodeDecodeError:
+            return bad.decode("latin-1"), e.end
+
+    codecs.register_error("pipeline-cp1252-fallback", fallback)
+    text = data.decode("utf-8", errors="pipeline-cp1252-fallback")
+    return Decoded(text, "utf-8+cp1252", tuple(lines))
 
 
 def normalize_text(text: str) -> str:

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
+from pipeline.cluster import align
 from pipeline.cluster_core import (
     ThresholdAgglomerative,
     cluster_labels,
@@ -96,10 +97,11 @@ def test_stability_metrics_exact():
     assert r["outlier_share"]["3"] == 0.25
 
 
-@pytest.mark.parametrize("method", ["hdbscan", "agglomerative"])
+@pytest.mark.parametrize("method", [pytest.param("hdbscan", marks=pytest.mark.slow), "agglomerative"])
 def test_blobs_recovered(method):
     X, y, _ = blobs()
-    cfg = ClusterConfig(method=method, min_cluster_size=10)
+    # eom: leaf selection (the seed-corpus default) splits a homogeneous blob into its leaves.
+    cfg = ClusterConfig(method=method, min_cluster_size=10, cluster_selection_method="eom")
     labels = cluster_labels(X, cfg, 42)
     assert adjusted_rand_score(y, labels) == 1.0
     assert cluster_labels(X[:2], cfg, 42).tolist() == [-1, -1]
@@ -120,6 +122,7 @@ def write_inputs(tmp_path: Path) -> tuple[np.ndarray, np.ndarray]:
     emb = pd.DataFrame({"corpus": "blobs", "unit_id": units["unit_id"], "text_sha256": "x", "vector": list(X)})
     write_table(emb, EMBEDDINGS, tmp_path / "embeddings.parquet")
     (tmp_path / "params.yaml").write_text("corpora: []\nembed:\n  backend: hashing\ncluster:\n  min_cluster_size: 10\n"
+                                          "  cluster_selection_method: eom\n"
                                           "  stability_seeds: [1, 2, 3]\n", encoding="utf-8")
     return X, y
 
@@ -131,7 +134,8 @@ def run_cluster(tmp_path: Path, out: Path) -> int:
                  "--params", str(tmp_path / "params.yaml"), "--unit-topics", str(out / "unit_topics.parquet"),
                  "--topics", str(out / "topics.parquet"), "--hierarchy", str(out / "hierarchy.parquet"),
                  "--shares", str(out / "shares.parquet"), "--figures-dir", str(out / "figures"),
-                 "--model-dir", str(out / "models" / "bertopic"), "--metrics", str(out / "cluster.json")])
+                 "--model-dir", str(out / "models" / "bertopic"), "--problems", str(out / "problems.parquet"),
+                 "--metrics", str(out / "cluster.json")])
 
 
 @pytest.mark.slow
@@ -159,6 +163,7 @@ def test_cluster_stage_blobs_deterministic(tmp_path):
     assert set(shares[shares.level == "participant"]["key"]) == {"Ann", "Bob"}
     np.testing.assert_allclose(shares.groupby(["level", "key"])["share"].sum(), 1.0)
     m = read_json(out / "cluster.json")
+    assert read_table(out / "problems.parquet").empty
     assert (m["n_topics"], m["outlier_share"], m["figures"]) == (3, 0.0, ["topics_barchart", "topics_hierarchy", "topics_map"])
     assert json.loads((out / "figures" / "topics_barchart.json").read_text())["data"]
     saved = {p.name for p in (out / "models" / "bertopic").iterdir()}
@@ -171,7 +176,7 @@ def test_bertopic_partition_equals_cluster_labels():
 
     X, y, texts = blobs(seed=3)
     X[5] = X[:40].mean(0) * 0.3 + X[40:80].mean(0) * 0.3  # an ambiguous point between two blobs
-    cfg = ClusterConfig(min_cluster_size=10, reduce_outliers=True)
+    cfg = ClusterConfig(min_cluster_size=10, reduce_outliers=True)  # leaf: several topics and outliers
     fit = fit_topics(texts, X, cfg, 7)
     assert adjusted_rand_score(fit.topics, cluster_labels(X, cfg, 7)) == 1.0
 
@@ -187,10 +192,20 @@ def test_stability_stage(tmp_path):
     assert (m["ari_mean"], m["ari_min"], m["seeds"], len(m["pairs"])) == (1.0, 1.0, [1, 2, 3], 3)
 
 
-def test_cluster_stage_missing_embedding(tmp_path, capsys):
+def test_align_records_units_without_embedding(tmp_path):
     write_inputs(tmp_path)
-    emb = read_table(tmp_path / "embeddings.parquet", EMBEDDINGS).iloc[1:]
-    write_table(emb, EMBEDDINGS, tmp_path / "embeddings.parquet")
+    units = read_table(tmp_path / "units.parquet", UNITS)
+    emb = read_table(tmp_path / "embeddings.parquet", EMBEDDINGS).iloc[1:].iloc[::-1]  # one missing, order shuffled
+    kept, X, problems = align(units, emb, tmp_path / "embeddings.parquet")
+    assert kept["unit_id"].tolist() == units["unit_id"].tolist()[1:]
+    np.testing.assert_array_equal(X[0], np.stack(emb.set_index("unit_id").loc[kept["unit_id"].iloc[0], "vector"]))
+    assert problems[["location", "stage", "reason"]].values.tolist() == [["blobs/d0/u0/s0", "cluster", "missing-embedding"]]
+    assert "embeddings.parquet" in problems["detail"].iloc[0]
+
+
+def test_cluster_stage_too_few_units(tmp_path, capsys):
+    write_inputs(tmp_path)
+    units = read_table(tmp_path / "units.parquet", UNITS).iloc[:5]
+    write_table(units, UNITS, tmp_path / "units.parquet")
     assert run_cluster(tmp_path, tmp_path / "out") == 1
-    err = capsys.readouterr().err
-    assert "embeddings.parquet" in err and "no embedding for 1 units" in err
+    assert "units.parquet has 5 units, too few" in capsys.readouterr().err

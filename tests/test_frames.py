@@ -224,6 +224,17 @@ def test_stage_end_to_end_is_deterministic(tmp_path: Path, fixtures: Path) -> No
     assert list(cu.columns) == ["actual", "predicted"] and len(cu) == 12
 
 
+def test_stage_zeroshot_route(tmp_path: Path, fixtures: Path) -> None:
+    p = _tiny_project(tmp_path)
+    params = tmp_path / "params.yaml"
+    params.write_text((fixtures / "frames" / "params.yaml").read_text().replace("method: supervised", "method: zeroshot"))
+    assert _run_stage(p, params, fixtures / "frames" / "codebook.yaml", tmp_path / "z") == 0
+    uf = read_table(tmp_path / "z" / "uf.parquet", UNIT_FRAMES)
+    assert set(uf["method"]) == {"zeroshot"} and (uf["score"].between(-1, 1)).all()
+    m = read_json(tmp_path / "z" / "frames.json")
+    assert m["method"] == "zeroshot" and m["unit"]["macro_f1"] == m["routes"]["zeroshot"]["unit_macro_f1"]
+
+
 def test_stage_missing_vectors_fails_with_file_name(tmp_path: Path, fixtures: Path) -> None:
     p = _tiny_project(tmp_path)
     emb = read_table(p["emb.parquet"], EMBEDDINGS).iloc[:5]

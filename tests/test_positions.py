@@ -137,7 +137,8 @@ def test_layout_deterministic():
     assert layout(x[:2], 1).tolist() == [[0.0, 0.0], [0.0, 0.0]]
 
 
-def test_stage_end_to_end(tmp_path, root, fixtures):
+def _stage_inputs(tmp_path, root, fixtures, frame_column="frame"):
+    """Tiny stage inputs in tmp_path: argv, output paths, frame ids."""
     codebook = load_yaml(root / "codebooks" / "social_business.yaml")
     codebook["concepts"] = load_yaml(fixtures / "positions" / "concepts.yaml")["concepts"]
     (tmp_path / "cb.yaml").write_text(yaml.safe_dump(codebook, allow_unicode=True), encoding="utf-8")
@@ -164,12 +165,20 @@ def test_stage_end_to_end(tmp_path, root, fixtures):
     write_table(pd.DataFrame(units), UNITS, tmp_path / "units.parquet")
     pd.DataFrame([{"unit_id": "d/post/s0", "text": "Social Media is about tools and tactics.", "concept": "social_media",
                    "role": "tool", "note": ""}]).to_csv(tmp_path / "ann.csv", index=False)
+    frames = list(codebook["frames"])
+    pd.DataFrame([{"corpus": "k", "utterance_id": u["utterance_id"], "unit_id": u["unit_id"], frame_column: frames[i % 2],
+                   "score": 0.5, "method": "zeroshot"} for i, u in enumerate(units)]).to_parquet(tmp_path / "uf.parquet")
     outs = {n: tmp_path / f"{n}.out" for n in ("unit-roles", "relations", "positions", "map", "map-figure", "replies",
                                                  "reply-pairs", "problems", "metrics")}
     argv = ["--units", str(tmp_path / "units.parquet"), "--utterances", str(tmp_path / "utts.parquet"),
             "--codebook", str(tmp_path / "cb.yaml"), "--params", str(tmp_path / "params.yaml"),
-            "--annotations", str(tmp_path / "ann.csv")]
+            "--annotations", str(tmp_path / "ann.csv"), "--unit-frames", str(tmp_path / "uf.parquet")]
     argv += [a for n, p in outs.items() for a in (f"--out-{n}", str(p))]
+    return argv, outs, frames
+
+
+def test_stage_end_to_end(tmp_path, root, fixtures):
+    argv, outs, frames = _stage_inputs(tmp_path, root, fixtures)
     assert main(argv) == 0
     roles = read_table(outs["unit-roles"])
     assert sorted(zip(roles["unit_id"], roles["concept"], strict=True))[:2] == [
@@ -183,7 +192,31 @@ def test_stage_end_to_end(tmp_path, root, fixtures):
     assert set(zip(pos["participant_id"], pos["concept"], strict=True)) == {
         ("k/ann", "social_media"), ("k/ann", "social_business"), ("k/ann", "social_crm"), ("k/ann", "enterprise_2_0"),
         ("k/bob", "social_crm")}
+    # units in order get frames 0, 1, 0, 1: Ann has d/post/s0 (0), d/post/s1 (1), d/c1.1/s0 (1); Bob d/c1/s0 (0)
+    ann_pos = pos[pos["participant_id"] == "k/ann"].iloc[0]
+    assert dict(zip(ann_pos["frames"], ann_pos["frame_shares"], strict=True)) == {frames[0]: 1 / 3, frames[1]: 2 / 3}
+    pmap = read_table(outs["map"])
+    assert pmap["participant_id"].tolist() == ["k/ann", "k/bob"] and pmap["n_units"].tolist() == [3, 1]
+    assert pmap["dominant_frame"].tolist() == [frames[1], frames[0]]
     metrics = read_json(outs["metrics"])
     assert metrics["n_coded"] == 1 and metrics["relations"]["n"] == 1 and metrics["replies"]["by_stance"] == {
         "agree": 1, "rebut": 1}
     assert '"type":"scatter"' in outs["map-figure"].read_text().replace(" ", "")
+
+
+def test_dominant_role_ignores_unclear_unless_alone():
+    rows = [("u1", "unclear"), ("u2", "unclear"), ("u3", "tool")]
+    ur = pd.DataFrame([{"corpus": "k", "participant_id": "k/ann", "concept": "c", "unit_id": u, "role": r} for u, r in rows]
+                      + [{"corpus": "k", "participant_id": "k/bob", "concept": "c", "unit_id": "u4", "role": "unclear"}])
+    pos = participant_positions(ur, {}, ["tool", "strategy", "unclear"], {}, [])
+    assert pos[["name", "dominant_role", "roles", "role_shares"]].values.tolist() == [
+        ["ann", "tool", ["tool", "unclear"], [1 / 3, 2 / 3]], ["bob", "unclear", ["unclear"], [1.0]]]
+
+
+def test_stage_bad_unit_frames_is_a_problem_row(tmp_path, root, fixtures):
+    argv, outs, _ = _stage_inputs(tmp_path, root, fixtures, frame_column="label")
+    assert main(argv) == 0
+    problems = read_table(outs["problems"])
+    assert problems["reason"].tolist() == ["bad-unit-frames"]
+    assert "uf.parquet: needs columns unit_id and frame" in problems["detail"].iloc[0]
+    assert read_table(outs["positions"])["frames"].map(len).sum() == 0

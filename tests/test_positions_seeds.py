@@ -1,10 +1,12 @@
 """Positions on the seed corpus: coded roles of real quotes, the explicit relation statements, reply stances.
 
-Needs the seed units (data/processed/units.parquet, produced by ingest -> clean -> attribute -> segment);
-skips cleanly when they have not been built. Model-based floors are @slow.
+Uses the seed tables in data/processed when the pipeline has run, else builds them from data/raw/seeds with
+the ingest, clean, attribute and segment stages. Model-based floors are @slow.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -72,14 +74,41 @@ EXPECTED_RELATIONS = {
 }
 
 
+def build_seed_tables(root: Path, out: Path) -> None:
+    """Run ingest -> clean -> attribute -> segment on the seeds into `out` (the stage CLIs, as in dvc.yaml)."""
+    from pipeline.__main__ import main
+
+    params = str(root / "params.yaml")
+    steps = [
+        ["ingest", "--params", params, "--root", str(root), "--documents", f"{out}/documents.parquet",
+         "--utterances", f"{out}/utterances.parquet", "--problems", f"{out}/problems.parquet",
+         "--skipped", f"{out}/skipped_spans.parquet"],
+        ["clean", "--params", params, "--utterances", f"{out}/utterances.parquet", "--out", f"{out}/clean.parquet",
+         "--removals", f"{out}/removals.parquet", "--metrics", f"{out}/clean.json"],
+        ["attribute", "--params", params, "--utterances", f"{out}/clean.parquet", "--documents", f"{out}/documents.parquet",
+         "--out", f"{out}/attributed_utterances.parquet", "--participants", f"{out}/participants.parquet",
+         "--metrics", f"{out}/attribute.json"],
+        ["segment", "--params", params, "--utterances", f"{out}/attributed_utterances.parquet", "--codebook",
+         str(root / "codebooks" / "social_business.yaml"), "--root", str(root), "--out", f"{out}/units.parquet",
+         "--problems", f"{out}/segment_problems.parquet", "--metrics", f"{out}/segment.json"],
+    ]
+    for argv in steps:
+        assert main(argv) == 0, argv[0]
+
+
 @pytest.fixture(scope="module")
-def seeds(root):
-    """Seed units, attributed utterances, participants and the project codebook (skip when not built)."""
+def seeds(root, tmp_path_factory):
+    """Seed units, attributed utterances, participants, documents and the project codebook.
+
+    Uses data/processed when the DVC pipeline has been run, else builds the tables from data/raw/seeds.
+    """
     d = root / "data" / "processed"
-    if not (d / "units.parquet").exists():
-        pytest.skip("seed units not built (run ingest, clean, attribute, segment)")
+    names = ("units", "attributed_utterances", "participants", "documents")
+    if not all((d / f"{n}.parquet").exists() for n in names):
+        d = tmp_path_factory.mktemp("seeds")
+        build_seed_tables(root, d)
     return {"units": read_table(d / "units.parquet", UNITS), "utts": read_table(d / "attributed_utterances.parquet"),
-            "participants": read_table(d / "participants.parquet"),
+            "participants": read_table(d / "participants.parquet"), "docs": read_table(d / "documents.parquet"),
             "codebook": load_yaml(root / "codebooks" / "social_business.yaml")}
 
 
@@ -117,7 +146,7 @@ def test_seed_relations_exact(seeds):
 
 def test_seed_reply_stances(seeds, root):
     rules = load_stance_rules(seeds["codebook"], CFG.contrast_window)
-    docs = read_table(root / "data" / "processed" / "documents.parquet")
+    docs = seeds["docs"]
     post_authors = {d: a for d, a in zip(docs["doc_id"], docs["post_author"], strict=True) if isinstance(a, str)}
     rep = reply_edges(seeds["utts"], participant_index(seeds["participants"]), rules, post_authors).set_index("utterance_id")
     assert rep.loc["seeds/livingston-multichannel/c2.1", "stance"] == "rebut"  # "LOL, I guess everyone sees this differently"

@@ -2,7 +2,8 @@
 
 Comma-separated, or tab-separated for `.tsv` files (Source.meta["delimiter"] overrides). The header
 row names the columns; a mapped column missing from the header fails the file, a row with the wrong
-number of fields or without doc/id/text becomes a problems row naming the file and line.
+number of fields, an unreadable field (longer than the csv module's field limit) or without
+doc/id/text becomes a problems row naming the file and line; the rest of the file is read.
 char_start/char_end span the row's line(s) in the decoded file.
 """
 
@@ -56,8 +57,10 @@ class CsvAdapter:
             except StopIteration:
                 break
             except csv.Error as e:
-                problems.append(problem(source, "bad-csv", f"line {start}: {e}; rest of file not read", f"line {start}"))
-                break
+                problems.append(problem(source, "bad-row", f"line {start}: {e}; row skipped", f"line {start}"))
+                if reader.line_num < start:  # the reader made no progress: stop rather than loop
+                    break
+                continue
             if not row or (len(row) == 1 and not row[0].strip()):
                 continue
             if len(row) != len(header):

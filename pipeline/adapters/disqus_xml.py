@@ -63,7 +63,7 @@ class DisqusXmlAdapter:
             text, _ = decode(source.data)
         except DecodeError as e:
             raise SourceError("bad-encoding", f"{source.path}: {e}") from None
-        root, problems = parse_xml(source)
+        root, problems = parse_xml(source, text)
         out = Parsed(problems=problems)
         finder = SpanFinder(LineIndex(text))
         threads: dict[str, tuple[etree._Element, tuple[int | None, int | None]]] = {}
@@ -74,16 +74,22 @@ class DisqusXmlAdapter:
                 continue
             if el.tag == NS + "thread":
                 tid = el.get(DSQ_ID) or f"line{el.sourceline}"
-                threads.setdefault(tid, (el, finder.span(el)))
+                span = finder.span(el)
+                if tid in threads:
+                    out.problems.append(problem(source, "duplicate-id", f"thread {tid!r} seen twice; kept the "
+                                                f"first (line {threads[tid][0].sourceline})", f"line {el.sourceline}"))
+                    continue
+                threads[tid] = (el, span)
             elif el.tag == NS + "post":
                 node = self._post(source, el, finder.span(el), params.exports, order, out)
                 order += 1
                 if node is not None:
                     posts.setdefault(_ref(el, "thread") or "", []).append(node)
-        for tid in posts.keys() - threads.keys():
-            line = posts[tid][0].fields.get("line")
-            out.problems.append(problem(source, "unknown-thread", f"{len(posts[tid])} posts name thread {tid!r}, "
-                                        "which is not in the file; left out", f"line {line}" if line else None))
+        for tid in sorted(posts.keys() - threads.keys()):
+            for node in posts[tid]:
+                line = node.fields.get("line")
+                out.problems.append(problem(source, "unknown-thread", f"post {node.local_id} names thread {tid!r}, "
+                                            "which is not in the file; left out", f"line {line}" if line else None))
         for tid, (el, (start, end)) in threads.items():
             author, evidence = _author(el)
             post = {"author": author, "author_evidence": evidence, "date": el.findtext(NS + "createdAt") or None,

@@ -30,6 +30,8 @@ from pipeline.config import IngestConfig
 from pipeline.io import sha256_bytes
 from pipeline.textnorm import DecodeError, decode, normalize_text
 
+_OPEN = re.compile(r"<(html|body)[\s>]", re.I)
+_CLOSE = re.compile(r"</(html|body)\s*>", re.I)
 _SNIFF = re.compile(rb"<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>]", re.I)
 
 
@@ -110,7 +112,13 @@ def parse_html(text: str, source: Source, params: IngestConfig) -> Parsed:
     found = find_comments(root, params.html)
     extracted = _main_text(_without_comments(root, found), meta.get("url"))
     if not extracted.get("text"):
+        if not found:
+            raise SourceError("no-text", f"{source.path}: HTML with no text: no main text and no comments found")
         out.problems.append(_problem(source, "no-main-text", "trafilatura found no main text; post text left empty"))
+    if _OPEN.search(text) and not _CLOSE.search(text):
+        out.problems.append(_problem(source, "truncated-html", f"the page ends at character {len(text)} without "
+                                     "</body> or </html> (truncated download?); read what is there",
+                                     f"char {len(text)}"))
     strip = re.compile(params.html.post_author_strip_pattern, re.I)
     post_author = meta.get("post_author") or strip.sub("", extracted.get("author") or "").strip() or None
     date = meta.get("date") or iso_date(extracted.get("date"))

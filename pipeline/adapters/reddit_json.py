@@ -61,6 +61,27 @@ def _text(value: str | None) -> str:
     return html.unescape(value or "")
 
 
+def _int(value: Any) -> int:
+    """A count field as an int (0 when absent or not a number)."""
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _str(value: Any) -> str | None:
+    """A string field, None when absent or not a string."""
+    return value if isinstance(value, str) and value else None
+
+
+def _epoch(value: Any) -> str | None:
+    """ISO date from a created_utc field; None when absent or not a number."""
+    try:
+        return iso_from_epoch(value)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
+
+
 class RedditJsonAdapter:
     """Adapter for Reddit API comment-page JSON."""
 
@@ -82,28 +103,30 @@ class RedditJsonAdapter:
             post_rec = obj[0]["data"]["children"][0]
             comments = obj[1]["data"]["children"]
             sub = post_rec["data"]
-            if post_rec.get("kind") != "t3":
+            if post_rec.get("kind") != "t3" or not isinstance(sub, dict):
                 raise TypeError("first listing holds no submission (kind t3)")
-        except (KeyError, IndexError, TypeError) as e:
+            if not isinstance(comments, list):
+                raise TypeError("second listing's children is not a list")
+        except (KeyError, IndexError, TypeError, AttributeError) as e:
             raise SourceError("not-reddit-listing", f"{source.path}: not a Reddit [submission, comments] "
                               f"listing pair ({e})") from None
         spans = self._spans(text, obj)
         out = Parsed()
         nodes: list[Node] = []
         self._walk(source, comments, spans, nodes, out)
-        author, evidence = _author(sub.get("author"))
-        permalink = sub.get("permalink")
+        author, evidence = _author(sub.get("author") if isinstance(sub.get("author"), str) else None)
+        permalink = sub.get("permalink") if isinstance(sub.get("permalink"), str) else None
         post = {
-            "author": author, "author_evidence": evidence, "date": iso_from_epoch(sub.get("created_utc")),
-            "text": _text(sub.get("selftext")), "char_start": spans.get(id(post_rec), (None, None))[0],
+            "author": author, "author_evidence": evidence, "date": _epoch(sub.get("created_utc")),
+            "text": _text(sub.get("selftext") if isinstance(sub.get("selftext"), str) else None), "char_start": spans.get(id(post_rec), (None, None))[0],
             "char_end": spans.get(id(post_rec), (None, None))[1],
         }
         doc_fields = {
-            "title": _text(sub.get("title")) or None, "platform": "reddit",
-            "url": f"https://www.reddit.com{permalink}" if permalink else sub.get("url"),
+            "title": _text(sub.get("title") if isinstance(sub.get("title"), str) else None) or None, "platform": "reddit",
+            "url": f"https://www.reddit.com{permalink}" if permalink else _str(sub.get("url")),
         }
-        doc, rows, problems = build_thread(source, self.name, str(sub.get("id")), doc_fields, post, nodes,
-                                           post_local=str(sub.get("id")))
+        key = str(sub.get("id") or source.path.rsplit("/", 1)[-1].rsplit(".", 1)[0])
+        doc, rows, problems = build_thread(source, self.name, key, doc_fields, post, nodes, post_local=key)
         out.documents.append(doc)
         out.utterances += rows
         out.problems = problems + out.problems
@@ -123,11 +146,16 @@ class RedditJsonAdapter:
         stack = list(reversed(children))
         while stack:
             rec = stack.pop()
-            kind, d = rec.get("kind"), rec.get("data") or {}
             start, end = spans.get(id(rec), (None, None))
             loc = f"char {start}" if start is not None else None
+            if not isinstance(rec, dict):
+                out.problems.append(problem(source, "unknown-record", f"a JSON {type(rec).__name__} where a "
+                                            "record object was expected; skipped", loc))
+                continue
+            kind, d = rec.get("kind"), rec.get("data")
+            d = d if isinstance(d, dict) else {}
             if kind == "more":
-                count, parent = int(d.get("count") or 0), d.get("parent_id")
+                count, parent = _int(d.get("count")), d.get("parent_id")
                 what = (f"{count} unfetched replies" if d.get("children")
                         else "'continue this thread' stub (depth limit; 0 unfetched replies counted)")
                 out.problems.append(problem(source, "unfetched-more", f"{what} under {parent} "
@@ -137,16 +165,23 @@ class RedditJsonAdapter:
             if kind != "t1":
                 out.problems.append(problem(source, "unknown-record", f"record of kind {kind!r} skipped", loc))
                 continue
-            parent = d.get("parent_id") or ""
-            author, evidence = _author(d.get("author"))
+            replies = d.get("replies")
+            if isinstance(replies, dict) and isinstance(replies.get("data"), dict):
+                kids = replies["data"].get("children")
+                stack.extend(reversed(kids) if isinstance(kids, list) else [])
+            missing = [f for f, ok in (("id", isinstance(d.get("id"), str | int) and d.get("id") != ""),
+                                       ("body", isinstance(d.get("body"), str))) if not ok]
+            if missing:
+                out.problems.append(problem(source, "missing-field", f"comment record (t1) without "
+                                            f"{' or '.join(missing)}; left out (its replies are kept)", loc))
+                continue
+            parent = d.get("parent_id") if isinstance(d.get("parent_id"), str) else ""
+            author, evidence = _author(d.get("author") if isinstance(d.get("author"), str) else None)
             nodes.append(Node(str(d.get("id")), parent[3:] if parent.startswith("t1_") else None, (len(nodes),), {
                 "kind": "comment", "author": author, "author_evidence": evidence,
-                "date": iso_from_epoch(d.get("created_utc")), "text": _text(d.get("body")),
+                "date": _epoch(d.get("created_utc")), "text": _text(str(d.get("body"))),
                 "char_start": start, "char_end": end,
             }))
-            replies = d.get("replies")
-            if isinstance(replies, dict):
-                stack.extend(reversed(replies.get("data", {}).get("children", [])))
 
 
 ADAPTER = RedditJsonAdapter()

@@ -34,24 +34,42 @@ class LineIndex:
         return bisect.bisect_right(self.starts, offset)
 
 
-def parse_xml(source: Source) -> tuple[etree._Element, list[dict[str, Any]]]:
-    """Parse XML bytes, recovering from errors; problems name each unrecoverable spot by line."""
+_DECL = re.compile(r"^\ufeff?(<\?xml[^>]*?)\sencoding\s*=\s*[\"'][^\"']*[\"']")
+
+
+def xml_bytes(text: str) -> bytes:
+    """The decoded text as UTF-8 bytes for lxml: BOM dropped, a declared encoding replaced by UTF-8."""
+    return _DECL.sub(r'\1 encoding="UTF-8"', text, count=1).lstrip("\ufeff").encode("utf-8")
+
+
+def parse_xml(source: Source, text: str | None = None) -> tuple[etree._Element, list[dict[str, Any]]]:
+    """Parse XML, recovering from errors; problems name each unrecoverable spot by line.
+
+    With `text` (the file decoded by pipeline.textnorm.decode) lxml reads that text, so XML in cp1252,
+    mixed encodings or UTF-16 gives the same characters (and offsets) as every other adapter.
+    """
+    data = source.data if text is None else xml_bytes(text)
     try:
-        return etree.fromstring(source.data, etree.XMLParser(huge_tree=True, resolve_entities=False)), []
+        return etree.fromstring(data, etree.XMLParser(huge_tree=True, resolve_entities=False, no_network=True)), []
     except etree.XMLSyntaxError:
         pass
-    data, repaired = repair_ampersands(source.data)
+    data, repaired = repair_ampersands(data)
     problems = [problem(source, "bad-xml-repaired", f"line {line}: bare '&' read as '&amp;'", f"line {line}")
                 for line in repaired]
-    parser = etree.XMLParser(recover=True, huge_tree=True, resolve_entities=False)
-    root = etree.fromstring(data, parser)
+    parser = etree.XMLParser(recover=True, huge_tree=True, resolve_entities=False, no_network=True)
+    first_error = "no XML element found"
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as e:
+        root = None
+        first_error = f"line {e.lineno}: {e.msg}" if e.lineno else str(e)
     errors = [e for e in parser.error_log if e.level >= etree.ErrorLevels.ERROR]
-    problems += [problem(source, "bad-xml", f"line {e.line}, column {e.column}: {e.message}", f"line {e.line}")
-                 for e in errors]
     if root is None:
-        first = f"line {errors[0].line}: {errors[0].message}" if errors else "no XML element found"
+        first = f"line {errors[0].line}: {errors[0].message}" if errors else first_error
         raise SourceError("bad-xml", f"{source.path}: unrecoverable XML ({first})",
                           f"line {errors[0].line}" if errors else None)
+    problems += [problem(source, "bad-xml", f"line {e.line}, column {e.column}: {e.message}", f"line {e.line}")
+                 for e in errors]
     return root, problems
 
 

@@ -50,7 +50,7 @@ class WxrAdapter:
             text, _ = decode(source.data)
         except DecodeError as e:
             raise SourceError("bad-encoding", f"{source.path}: {e}") from None
-        root, problems = parse_xml(source)
+        root, problems = parse_xml(source, text)
         out = Parsed(problems=problems)
         ns = _wp(root)
         w = {k: f"{{{ns}}}{k}" for k in (
@@ -60,18 +60,33 @@ class WxrAdapter:
         names = {a.findtext(w["author_login"]): a.findtext(w["author_display_name"]) for a in root.iter(w["author"])}
         finder = SpanFinder(LineIndex(text))
         cfg = params.exports
+        seen: dict[str, int | None] = {}
         for item in root.iter("item"):
             finder.span(item)
             ptype, status = item.findtext(w["post_type"]) or "", item.findtext(w["status"]) or ""
             comments = item.findall(w["comment"])
             if ptype not in cfg.wxr_post_types or status not in cfg.wxr_post_statuses:
-                if comments:
-                    out.problems.append(problem(source, "wxr-item-skipped", f"item {item.findtext(w['post_id'])} "
-                                                f"(type {ptype!r}, status {status!r}) has {len(comments)} comments; "
-                                                "its type/status is not in ingest.exports", f"line {item.sourceline}"))
+                what = f"item {item.findtext(w['post_id'])} (type {ptype!r}, status {status!r})"
+                if ptype in cfg.wxr_post_types:  # a draft/private post: a discussion item left out
+                    out.problems.append(problem(source, "wxr-item-skipped", f"{what}: its status is not in "
+                                                "ingest.exports.wxr_post_statuses; post left out",
+                                                f"line {item.sourceline}"))
+                for c in comments:  # other types (attachments, menus) are not discussion items; their comments are
+                    finder.span(c)
+                    out.problems.append(problem(source, "wxr-item-skipped", f"comment "
+                                                f"{c.findtext(w['comment_id'])} on {what}: the item's type/status is "
+                                                "not in ingest.exports; left out", f"line {c.sourceline}"))
+                continue
+            post_id = item.findtext(w["post_id"]) or f"line{item.sourceline}"
+            if post_id in seen:
+                out.problems.append(problem(source, "duplicate-id", f"item {post_id} seen twice; kept the first "
+                                            f"(line {seen[post_id]}), this post left out", f"line {item.sourceline}"))
                 for c in comments:
                     finder.span(c)
+                    out.problems.append(problem(source, "duplicate-id", f"comment {c.findtext(w['comment_id'])} "
+                                                f"on the repeated item {post_id}; left out", f"line {c.sourceline}"))
                 continue
+            seen[post_id] = item.sourceline
             self._item(source, item, comments, w, names, finder, cfg.wxr_comment_approved, out)
         prefix = next((p for p, uri in (root.nsmap or {}).items() if uri == ns and p), "wp")
         for lit in ("item", f"{prefix}:comment"):

@@ -26,6 +26,8 @@ __all__ = ["build_metrics", "build_pages", "main"]
 TABLE_SCHEMAS = {"documents": "documents", "utterances": "utterances", "problems": "problems",
                  "skipped": "skipped_spans", "attributed": "clean_utterances", "participants": "participants",
                  "removals": "removals", "units": "units"}
+# figure name given with --figures -> what it is (plotly JSON written by an upstream stage)
+FIGURES = ("topics_map", "topics_barchart", "topics_hierarchy")
 
 
 def build_metrics(tables: dict[str, pd.DataFrame], stage_metrics: dict[str, Any]) -> dict[str, Any]:
@@ -67,12 +69,24 @@ def read_tables(specs: list[str]) -> dict[str, pd.DataFrame]:
     return tables
 
 
+def read_figures(specs: list[str]) -> dict[str, dict[str, Any]]:
+    """Read NAME=PATH plotly figure JSON files; a file that is absent (too few topics) is left out."""
+    figures = {}
+    for spec in specs:
+        name, _, path = spec.partition("=")
+        if Path(path).exists():
+            figures[name] = read_json(Path(path))
+    return figures
+
+
 def main(argv: list[str]) -> int:
     """CLI edge: read tables and metrics, write pages, assets and metrics.json."""
     ap = argparse.ArgumentParser(prog="python -m pipeline report", description=__doc__)
     ap.add_argument("--params", default="params.yaml")
     ap.add_argument("--tables", nargs="+", required=True, help="NAME=PATH for each table the report reads")
     ap.add_argument("--metrics-in", nargs="*", default=[], help="stage metrics JSON files to merge")
+    ap.add_argument("--figures", nargs="*", default=[],
+                    help=f"NAME=PATH plotly figure JSON files ({', '.join(FIGURES)}); absent files are skipped")
     ap.add_argument("--lock", default="dvc.lock", help="dvc.lock to read hashes from (not a dependency)")
     ap.add_argument("--out-dir", required=True)
     ap.add_argument("--metrics-out", required=True)
@@ -89,7 +103,8 @@ def main(argv: list[str]) -> int:
                                          model if isinstance(model, dict) else ({"identity": model} if model else None),
                                          generated)
     out = Path(args.out_dir)
-    pages = build_pages(tables, cfg.report.title, generated, prov)
+    pages = build_pages(tables, cfg.report.title, generated, prov, stage_metrics, read_figures(args.figures),
+                        cfg.report.examples)
     for name, html in pages.items():
         write_text(html, out / name)
     (out / "assets").mkdir(parents=True, exist_ok=True)

@@ -2,27 +2,51 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
 from pipeline.report import overview, provenance, threads
+from pipeline.report.frames_page import frame_order, frames_context
+from pipeline.report.positions_page import positions_context
 from pipeline.report.render import environment, render
+from pipeline.report.topics_page import topics_context
+from pipeline.report.validation_page import has_validation, validation_context
+
+METRICS = "@metrics"  # pseudo-need: stage metrics holding an evaluation or a stability run
 
 # (file, label, tables it needs); a page is written only when its tables are present.
 PAGES: list[tuple[str, str, tuple[str, ...]]] = [
     ("index.html", "Overview", ("documents", "utterances", "problems", "skipped")),
     ("threads.html", "Threads", ("documents", "utterances")),
+    ("frames.html", "Frames", ("unit_frames", "units")),
+    ("topics.html", "Topics", ("topics", "unit_topics", "units")),
+    ("positions.html", "Positions", ("positions", "units")),
+    ("validation.html", "Validation", (METRICS,)),
     ("provenance.html", "Provenance", ()),
 ]
 
 
-def available_pages(tables: dict[str, pd.DataFrame]) -> list[tuple[str, str]]:
-    """Navigation entries of the pages whose tables are present."""
-    return [(f, label) for f, label, needs in PAGES if all(n in tables for n in needs)]
+@dataclass(frozen=True)
+class ReportData:
+    """What the pages are built from: tables by name, stage metrics by file stem, plotly figures by name."""
+
+    tables: dict[str, pd.DataFrame]
+    metrics: dict[str, Any] = field(default_factory=dict)
+    figures: dict[str, dict[str, Any]] = field(default_factory=dict)
+    examples: int = 3
 
 
-def _overview(tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
+def available_pages(tables: dict[str, pd.DataFrame], metrics: dict[str, Any] | None = None) -> list[tuple[str, str]]:
+    """Navigation entries of the pages whose tables (and metrics) are present."""
+    have = set(tables) | ({METRICS} if metrics and has_validation(metrics) else set())
+    return [(f, label) for f, label, needs in PAGES if all(n in have for n in needs)]
+
+
+def _overview(data: ReportData) -> dict[str, Any]:
+    tables = data.tables
     docs, utts = tables["documents"], tables["utterances"]
     removals = tables.get("removals")
     return {
@@ -37,20 +61,48 @@ def _overview(tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
     }
 
 
-def _threads(tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
+def _threads(data: ReportData) -> dict[str, Any]:
+    tables = data.tables
     utts = tables.get("attributed", tables["utterances"])
-    return {"documents": threads.thread_documents(tables["documents"], utts, tables.get("units"),
-                                                  tables.get("unit_frames"))}
+    unit_frames = tables.get("unit_frames")
+    order = frame_order(unit_frames, tables.get("utterance_frames")) if unit_frames is not None else []
+    return {"documents": threads.thread_documents(tables["documents"], utts, tables.get("units"), unit_frames, order),
+            "frame_legend": [{"frame": f, "index": i} for i, f in enumerate(order)]}
 
 
-BUILDERS = {"index.html": _overview, "threads.html": _threads}
+def _frames(data: ReportData) -> dict[str, Any]:
+    t = data.tables
+    return frames_context(t["unit_frames"], t["units"], t.get("documents"), t.get("utterance_frames"), data.examples)
 
 
-def build_pages(tables: dict[str, pd.DataFrame], title: str, generated: str,
-                prov: dict[str, Any] | None = None) -> dict[str, str]:
+def _topics(data: ReportData) -> dict[str, Any]:
+    t = data.tables
+    return topics_context(t["topics"], t["unit_topics"], t["units"], t.get("unit_frames"), t.get("utterance_frames"),
+                          t.get("documents"), data.figures)
+
+
+def _positions(data: ReportData) -> dict[str, Any]:
+    t = data.tables
+    return positions_context(t["positions"], t["units"], t.get("relations"), t.get("participant_map"),
+                             t.get("replies"), t.get("reply_pairs"), t.get("participants"))
+
+
+def _validation(data: ReportData) -> dict[str, Any]:
+    return validation_context(data.metrics)
+
+
+BUILDERS: dict[str, Callable[[ReportData], dict[str, Any]]] = {
+    "index.html": _overview, "threads.html": _threads, "frames.html": _frames, "topics.html": _topics,
+    "positions.html": _positions, "validation.html": _validation}
+
+
+def build_pages(tables: dict[str, pd.DataFrame], title: str, generated: str, prov: dict[str, Any] | None = None,
+                metrics: dict[str, Any] | None = None, figures: dict[str, dict[str, Any]] | None = None,
+                examples: int = 3) -> dict[str, str]:
     """All pages as {file name: html}."""
     env = environment()
-    nav = available_pages(tables)
+    data = ReportData(tables, metrics or {}, figures or {}, examples)
+    nav = available_pages(tables, data.metrics)
     common = {"report_title": title, "generated": generated}
     pages = {}
     for name, label in nav:
@@ -58,6 +110,6 @@ def build_pages(tables: dict[str, pd.DataFrame], title: str, generated: str,
             context = prov or provenance.provenance_context("unknown", False, None, {}, {}, None, generated)
             context = {**context, "report_title": title}
         else:
-            context = {**common, **BUILDERS[name](tables)}
+            context = {**common, **BUILDERS[name](data)}
         pages[name] = render(env, name, nav, current=name, page_title=label, **context)
     return pages

@@ -10,22 +10,25 @@ NODE_COLUMNS = ("utterance_id", "parent_id", "kind", "author", "author_evidence"
                 "text", "depth", "clean_text", "commentluv", "signature", "included", "exclusion_reason")
 
 
-def segments(clean_text: str, units: pd.DataFrame, frames: dict[str, str]) -> list[dict[str, Any]]:
-    """clean_text cut into unit spans (with unit id and frame) and the plain text between them."""
+def segments(clean_text: str, units: pd.DataFrame, frames: dict[str, str],
+             order: list[str] | None = None) -> list[dict[str, Any]]:
+    """clean_text cut into unit spans (with unit id, frame and the frame's colour index) and the text between."""
     out, pos = [], 0
+    order = order or []
     for u in units.sort_values("clean_start").itertuples(index=False):
         if u.clean_start > pos:
-            out.append({"text": clean_text[pos:u.clean_start], "unit_id": None, "frame": None})
-        out.append({"text": clean_text[u.clean_start:u.clean_end], "unit_id": u.unit_id,
-                    "frame": frames.get(u.unit_id)})
+            out.append({"text": clean_text[pos:u.clean_start], "unit_id": None, "frame": None, "frame_index": None})
+        frame = frames.get(u.unit_id)
+        out.append({"text": clean_text[u.clean_start:u.clean_end], "unit_id": u.unit_id, "frame": frame,
+                    "frame_index": order.index(frame) if frame in order else None})
         pos = max(pos, u.clean_end)
     if pos < len(clean_text):
-        out.append({"text": clean_text[pos:], "unit_id": None, "frame": None})
+        out.append({"text": clean_text[pos:], "unit_id": None, "frame": None, "frame_index": None})
     return out
 
 
-def build_trees(utts: pd.DataFrame, units: pd.DataFrame | None = None,
-                unit_frames: pd.DataFrame | None = None) -> dict[str, list[dict[str, Any]]]:
+def build_trees(utts: pd.DataFrame, units: pd.DataFrame | None = None, unit_frames: pd.DataFrame | None = None,
+                order: list[str] | None = None) -> dict[str, list[dict[str, Any]]]:
     """Per doc_id, the root nodes (post, or orphan comments) with nested `children`, in thread order."""
     by_utt = dict(tuple(units.groupby("utterance_id"))) if units is not None and len(units) else {}
     frames = dict(zip(unit_frames.unit_id, unit_frames.frame, strict=True)) if unit_frames is not None else {}
@@ -36,7 +39,7 @@ def build_trees(utts: pd.DataFrame, units: pd.DataFrame | None = None,
         for row in group.itertuples(index=False):
             node = {c: _clean(getattr(row, c, None)) for c in NODE_COLUMNS}
             node["children"] = []
-            node["segments"] = (segments(node["clean_text"], by_utt[row.utterance_id], frames)
+            node["segments"] = (segments(node["clean_text"], by_utt[row.utterance_id], frames, order)
                                 if row.utterance_id in by_utt and node.get("clean_text") else None)
             nodes[row.utterance_id] = node
             parent = nodes.get(node["parent_id"]) if node["parent_id"] else None
@@ -53,9 +56,9 @@ def _clean(value: Any) -> Any:
 
 
 def thread_documents(docs: pd.DataFrame, utts: pd.DataFrame, units: pd.DataFrame | None = None,
-                     unit_frames: pd.DataFrame | None = None) -> list[dict[str, Any]]:
-    """Documents with their trees, in document order."""
-    trees = build_trees(utts, units, unit_frames)
+                     unit_frames: pd.DataFrame | None = None, order: list[str] | None = None) -> list[dict[str, Any]]:
+    """Documents with their trees, in document order (units coloured by their frame's index in `order`)."""
+    trees = build_trees(utts, units, unit_frames, order)
     out = []
     for d in docs.itertuples(index=False):
         row = {k: _clean(v) for k, v in d._asdict().items()}

@@ -14,6 +14,21 @@
     return String(value).split(/\s+/).filter(Boolean);
   }
 
+  // A point's units: customdata {units, title}; or customdata[meta.units_at] (figures whose customdata
+  // already feeds their hover text); or customdata itself (ids as a string or a list).
+  function pointUnits(pt) {
+    var cd = pt.customdata;
+    var at = pt.data && pt.data.meta && pt.data.meta.units_at;
+    var fallback = (pt.data && pt.data.name ? pt.data.name + ": " : "") + (pt.x !== undefined ? pt.x : pt.label || "");
+    if (typeof at === "number" && Array.isArray(cd)) {
+      return { ids: idsOf(cd[at]), title: cd[0] !== undefined ? "Topic " + cd[0] : fallback };
+    }
+    if (cd && typeof cd === "object" && !Array.isArray(cd)) {
+      return { ids: idsOf(cd.units), title: cd.title || fallback };
+    }
+    return { ids: idsOf(cd), title: fallback };
+  }
+
   function showQuotes(ids, title) {
     var panel = document.getElementById("quotes");
     if (!panel) return;
@@ -61,8 +76,8 @@
       target.on("plotly_click", function (ev) {
         var pt = ev.points && ev.points[0];
         if (!pt) return;
-        var ids = idsOf(pt.customdata);
-        if (ids.length) showQuotes(ids, (pt.data.name ? pt.data.name + ": " : "") + (pt.x !== undefined ? pt.x : pt.label || ""));
+        var found = pointUnits(pt);
+        if (found.ids.length) showQuotes(found.ids, found.title);
       });
     });
     document.addEventListener("click", function (ev) {

@@ -1,0 +1,139 @@
+"""Validation page: every evaluation found in the stage metrics, with intervals, confusion matrices, stability (pure)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from pipeline.report.drill import SEQUENTIAL
+
+Z95 = 1.959964  # normal quantile of a two-sided 95% interval
+SUMMARY_KEYS = ("accuracy", "macro_f1", "kappa", "alpha", "agreement")
+
+
+def is_evaluation(node: Any) -> bool:
+    """An evaluation block: a dict with confusion {labels, rows_<a>_cols_<b>}."""
+    conf = node.get("confusion") if isinstance(node, dict) else None
+    return isinstance(conf, dict) and "labels" in conf and any(k.startswith("rows_") for k in conf)
+
+
+def find_evaluations(metrics: dict[str, Any]) -> list[tuple[tuple[str, ...], dict[str, Any]]]:
+    """(path, block) of every evaluation block, in file and key order."""
+    found: list[tuple[tuple[str, ...], dict[str, Any]]] = []
+
+    def walk(node: Any, path: tuple[str, ...]) -> None:
+        if is_evaluation(node):
+            found.append((path, node))
+        if isinstance(node, dict):
+            for k, v in node.items():
+                walk(v, (*path, str(k)))
+
+    walk(metrics, ())
+    return found
+
+
+def wilson(successes: int, n: int) -> tuple[float, float] | None:
+    """Wilson score 95% interval of a proportion (None when n = 0)."""
+    if n <= 0:
+        return None
+    p = successes / n
+    denom = 1 + Z95**2 / n
+    centre = (p + Z95**2 / (2 * n)) / denom
+    half = Z95 * math.sqrt(p * (1 - p) / n + Z95**2 / (4 * n * n)) / denom
+    return (round(max(0.0, centre - half), 4), round(min(1.0, centre + half), 4))
+
+
+def confusion_axes(conf: dict[str, Any]) -> tuple[str, str, list[list[int]]]:
+    """Row and column meaning and the matrix, from the rows_<row>_cols_<col> key."""
+    key = next(k for k in conf if k.startswith("rows_"))
+    rows, _, cols = key[len("rows_"):].partition("_cols_")
+    return rows, cols, [[int(x) for x in r] for r in conf[key]]
+
+
+def per_class(block: dict[str, Any], labels: list[str], matrix: list[list[int]]) -> list[dict[str, Any]]:
+    """Per-class precision/recall/F1/support with Wilson intervals from the confusion counts."""
+    given = next((v for k, v in block.items() if k.startswith("per_") and isinstance(v, dict)), {})
+    out = []
+    for i, label in enumerate(labels):
+        tp, row_n, col_n = matrix[i][i], sum(matrix[i]), sum(r[i] for r in matrix)
+        g = given.get(label, {})
+        prec = g.get("precision", tp / col_n if col_n else 0.0)
+        rec = g.get("recall", tp / row_n if row_n else 0.0)
+        f1 = g.get("f1", 2 * prec * rec / (prec + rec) if prec + rec else 0.0)
+        out.append({"label": label, "precision": prec, "precision_ci": wilson(tp, col_n), "recall": rec,
+                    "recall_ci": wilson(tp, row_n), "f1": f1, "support": g.get("support", row_n)})
+    return out
+
+
+def confusion_figure(labels: list[str], matrix: list[list[int]], rows: str, cols: str, title: str) -> dict[str, Any]:
+    """Heatmap of a confusion matrix, coloured by row share, annotated with counts."""
+    shares = [[x / (sum(r) or 1) for x in r] for r in matrix]
+    return {"data": [{"type": "heatmap", "z": shares, "x": labels, "y": labels, "text": matrix,
+                      "texttemplate": "%{text}", "colorscale": SEQUENTIAL, "zmin": 0, "zmax": 1, "xgap": 1, "ygap": 1,
+                      "colorbar": {"title": {"text": f"share of {rows}"}, "tickformat": ".0%"},
+                      "hovertemplate": f"{rows} %{{y}} · {cols} %{{x}}: %{{text}}<extra></extra>"}],
+            "layout": {"title": {"text": title}, "height": 160 + 42 * len(labels),
+                       "xaxis": {"title": {"text": cols}, "side": "bottom", "automargin": True},
+                       "yaxis": {"title": {"text": rows}, "autorange": "reversed", "automargin": True}}}
+
+
+def evaluation(path: tuple[str, ...], block: dict[str, Any], fig_id: str) -> dict[str, Any]:
+    """One evaluation block prepared for the page."""
+    labels = [str(x) for x in block["confusion"]["labels"]]
+    rows, cols, matrix = confusion_axes(block["confusion"])
+    ci = block.get("ci95") or {}
+    summary = [{"metric": k, "value": block[k], "ci": tuple(ci[k]) if k in ci else None}
+               for k in SUMMARY_KEYS if isinstance(block.get(k), int | float)]
+    title = " › ".join(path)
+    return {"title": title, "path": list(path), "n": block.get("n"), "summary": summary,
+            "classes": per_class(block, labels, matrix), "labels": labels, "matrix": matrix, "rows": rows,
+            "cols": cols, "figure": {"id": fig_id, "figure": confusion_figure(labels, matrix, rows, cols, title)}}
+
+
+def stability_section(stab: dict[str, Any]) -> dict[str, Any] | None:
+    """Seeds, ARI summary, pairwise ARI matrix, topics and outliers per seed (None without pairs)."""
+    pairs = stab.get("pairs")
+    if not isinstance(pairs, list) or not pairs:
+        return None
+    seeds = sorted({int(s) for p in pairs for s in p["seeds"]})
+    ari = {(int(p["seeds"][0]), int(p["seeds"][1])): p["ari"] for p in pairs}
+    matrix = [[1.0 if a == b else ari.get((a, b), ari.get((b, a))) for b in seeds] for a in seeds]
+    names = [f"seed {s}" for s in seeds]
+    fig = {"data": [{"type": "heatmap", "z": matrix, "x": names, "y": names, "zmin": 0, "zmax": 1,
+                     "colorscale": SEQUENTIAL, "texttemplate": "%{z:.2f}", "xgap": 1, "ygap": 1,
+                     "hovertemplate": "%{y} vs %{x}: ARI %{z:.3f}<extra></extra>"}],
+           "layout": {"title": {"text": "Adjusted Rand index between refits"}, "height": 200 + 40 * len(seeds),
+                      "yaxis": {"autorange": "reversed"}}}
+    per_seed = [{"seed": s, "n_topics": (stab.get("n_topics") or {}).get(str(s)),
+                 "outlier_share": (stab.get("outlier_share") or {}).get(str(s))} for s in seeds]
+    summary = {k: stab[k] for k in ("ari_mean", "ari_min", "ari_clustered_mean", "method", "n_units") if k in stab}
+    return {"summary": summary, "pairs": pairs, "per_seed": per_seed,
+            "figure": {"id": "fig-stability", "figure": fig}}
+
+
+def scalar_rows(node: Any, skip: set[tuple[str, ...]], path: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """(dotted key, value) of every scalar or short list outside the `skip` subtrees."""
+    if path in skip:
+        return []
+    if isinstance(node, dict):
+        return [row for k, v in node.items() for row in scalar_rows(v, skip, (*path, str(k)))]
+    if isinstance(node, list) and (len(node) > 12 or any(isinstance(v, dict | list) for v in node)):
+        return [(".".join(path[1:]), f"{len(node)} entries")]
+    return [(".".join(path[1:]), ", ".join(map(str, node)) if isinstance(node, list) else str(node))]
+
+
+def validation_context(metrics: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Everything the validation page shows, from {metrics file stem: parsed JSON}."""
+    found = find_evaluations(metrics)
+    evals = [evaluation(path, block, f"fig-confusion-{i}") for i, (path, block) in enumerate(found)]
+    stab = stability_section(metrics.get("stability") or {})
+    skip = {path for path, _ in found} | ({("stability", "pairs")} if stab else set())
+    other = [{"file": stem, "rows": scalar_rows(m, skip, (stem,))} for stem, m in metrics.items()
+             if isinstance(m, dict)]
+    figures = [e["figure"] for e in evals] + ([stab["figure"]] if stab else [])
+    return {"evaluations": evals, "stability": stab, "other": [o for o in other if o["rows"]], "figures": figures}
+
+
+def has_validation(metrics: dict[str, dict[str, Any]]) -> bool:
+    """Whether the metrics hold anything the validation page shows (an evaluation or a stability run)."""
+    return bool(find_evaluations(metrics)) or stability_section(metrics.get("stability") or {}) is not None

@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "frame": ("pipeline.frames", "assign codebook framings to units and utterances"),
     "code": ("pipeline.coding", "export coding sheets / import coded sheets"),
     "positions": ("pipeline.positions", "roles, relations, participant positions, reply network"),
+    "conservation": ("pipeline.conservation", "check every source item ends as an utterance, problem or removal"),
     "report": ("pipeline.report", "write the HTML report and metrics"),
     "evaluate": ("pipeline.evaluate", "evaluation commands (extraction, argkp)"),
     "export": ("pipeline.export", "export the corpus to other toolkits (convokit)"),

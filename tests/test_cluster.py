@@ -209,3 +209,13 @@ def test_cluster_stage_too_few_units(tmp_path, capsys):
     write_table(units, UNITS, tmp_path / "units.parquet")
     assert run_cluster(tmp_path, tmp_path / "out") == 1
     assert "units.parquet has 5 units, too few" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_fit_sample_assigns_every_unit():
+    from pipeline.cluster_core import fit_topics
+
+    X, y, texts = blobs()
+    cfg = ClusterConfig(min_cluster_size=10, cluster_selection_method="eom", fit_sample=60)
+    fit = fit_topics(texts, X, cfg, 42)
+    assert len(fit.topics) == 120 and adjusted_rand_score(y, fit.topics) == 1.0

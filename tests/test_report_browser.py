@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.browser import Visit, browser, open_page, outside, screenshot
-from tests.e2e import make_project, run_stages
+from tests.e2e import ROOT, make_project, run_analysis, run_stages
+from tests.report_tables import PAYLOAD
 
 pytestmark = pytest.mark.browser
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -17,6 +19,15 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 def seed_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     project = make_project(tmp_path_factory.mktemp("seeds"))
     run_stages(project)
+    return project / "reports"
+
+
+@pytest.fixture(scope="module")
+def analysis_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seeds through every stage up to the report with all its pages (two stability seeds to save time)."""
+    cluster = yaml.safe_load((ROOT / "params.yaml").read_text())["cluster"]
+    project = make_project(tmp_path_factory.mktemp("analysis"), {"cluster": {**cluster, "stability_seeds": [1, 2]}})
+    run_analysis(project)
     return project / "reports"
 
 
@@ -65,3 +76,154 @@ def test_hostile_comments_run_nothing(hostile_report: Path) -> None:
             screenshot(page, f"hostile-{name[:-5]}")
         text = page.locator("article.utt").nth(1).inner_text()
         assert '<script>window.__pwned = 1; document.title = "pwned"</script> first' in text
+
+
+ANALYSIS_PAGES = ("frames.html", "topics.html", "positions.html", "validation.html", "threads.html")
+
+
+def rendered(page: object) -> None:
+    """Wait until every chart on the page has been drawn by plotly."""
+    n = page.locator("div.figure").count()
+    page.wait_for_function(f"document.querySelectorAll('div.figure[data-rendered]').length === {n}", timeout=15000)
+
+
+def quotes(page: object) -> tuple[str, list[str]]:
+    """Title and quote texts of the quotes panel, once it is shown."""
+    page.wait_for_selector("#quotes:not([hidden])", timeout=5000)
+    return (page.locator("#quotes .quote-title").inner_text(),
+            [t.strip() for t in page.locator("#quotes .quote > div:first-child").all_inner_texts()])
+
+
+def test_seed_report_is_small(analysis_report: Path) -> None:
+    size = sum(p.stat().st_size for p in analysis_report.rglob("*") if p.is_file())
+    assert size < 10 * 1024 * 1024, size
+    assert len(list(analysis_report.rglob("plotly.min.js"))) == 1
+
+
+def test_analysis_pages_load_render_offline(analysis_report: Path) -> None:
+    assert {p.name for p in analysis_report.glob("*.html")} >= set(ANALYSIS_PAGES)
+    with browser() as b:
+        for name in ANALYSIS_PAGES:
+            visit = Visit()
+            page = open_page(b, analysis_report / name, visit)
+            rendered(page)
+            assert page.locator(".js-plotly-plot").count() == page.locator("div.figure").count()
+            assert visit.errors == [], (name, visit.errors)
+            assert outside(visit.requests, analysis_report) == [], name
+            screenshot(page, f"analysis-{name[:-5]}")
+            page.close()
+
+
+def click_point(page: object, selector: str) -> None:
+    """A real mouse click on the centre of a chart element (plotly turns it into plotly_click)."""
+    box = page.locator(selector).first.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+
+def test_frame_bar_and_cell_drill_down(analysis_report: Path) -> None:
+    with browser() as b:
+        page = open_page(b, analysis_report / "frames.html", Visit())
+        rendered(page)
+        expected = page.locator("table td[data-units]").first.get_attribute("data-units").split()
+        page.locator("table td[data-units]").first.click()
+        title, texts = quotes(page)
+        assert title.endswith(f"({len(expected)})") and len(texts) == len(expected)
+        page.locator("#quotes .close").click()
+        click_point(page, "#fig-frames-overall .bars path")
+        title, texts = quotes(page)
+        n = int(title.rsplit("(", 1)[1].rstrip(")"))
+        assert n > 0 and len(texts) == n and all(t.startswith("“") for t in texts)
+        link = page.locator("#quotes .quote a").first.get_attribute("href")
+        assert link.startswith("threads.html#u-seeds--")
+        screenshot(page, "analysis-frames-quotes")
+
+
+def test_topic_map_bubble_drill_down(analysis_report: Path) -> None:
+    with browser() as b:
+        page = open_page(b, analysis_report / "topics.html", Visit())
+        rendered(page)
+        n_units = page.evaluate("""() => {
+            const gd = document.getElementById('fig-topics-map');
+            const cd = gd.data[0].customdata[0];
+            gd.emit('plotly_click', {points: [{customdata: cd, data: gd.data[0], pointIndex: 0}]});
+            return cd[3].split(' ').length; }""")
+        title, texts = quotes(page)
+        assert title.startswith("Topic ") and len(texts) == n_units
+        page.locator("#quotes .close").click()
+        click_point(page, "#fig-topics-barchart .bars path")
+        title, texts = quotes(page)
+        assert title.startswith("Topic ") and texts
+        screenshot(page, "analysis-topics-quotes")
+
+
+def test_positions_cells_drill_down(analysis_report: Path) -> None:
+    with browser() as b:
+        page = open_page(b, analysis_report / "positions.html", Visit())
+        rendered(page)
+        cell = page.locator("table.positions td[data-units]").first
+        ids = cell.get_attribute("data-units").split()
+        cell.click()
+        _, texts = quotes(page)
+        assert len(texts) == len(ids)
+        page.locator("#quotes .close").click()
+        pair = page.locator("table.pairs td[data-units]").first
+        reply_ids = pair.get_attribute("data-units").split()
+        pair.click()
+        _, texts = quotes(page)
+        assert len(texts) == len(reply_ids)
+        hrefs = page.locator("#quotes .quote a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+        assert hrefs == [f"threads.html#u-{i.replace('/', '--')}" for i in reply_ids]
+        click_point(page, "#fig-participant-map .scatterlayer .point")
+        title, texts = quotes(page)
+        assert texts
+        screenshot(page, "analysis-positions-quotes")
+
+
+@pytest.fixture(scope="module")
+def tiny_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The hand-built hostile tables of tests/report_tables.py written to Parquet and run through the report CLI."""
+    import json
+
+    from pipeline.io import write_table
+    from pipeline.report import main
+    from pipeline.schema import TABLES
+    from tests.report_tables import all_tables, metrics
+    from tests.test_report_pages import FIGS
+
+    tmp = tmp_path_factory.mktemp("tiny")
+    schema = {"skipped": "skipped_spans", "attributed": "clean_utterances"}
+    specs = []
+    for name, df in all_tables().items():
+        write_table(df, TABLES[schema.get(name, name)], tmp / f"{name}.parquet")
+        specs.append(f"{name}={tmp / name}.parquet")
+    metric_files, fig_specs = [], []
+    for stem, m in metrics().items():
+        (tmp / f"{stem}.json").write_text(json.dumps(m))
+        metric_files.append(str(tmp / f"{stem}.json"))
+    for name, fig in FIGS.items():
+        (tmp / f"{name}.json").write_text(json.dumps(fig))
+        fig_specs.append(f"{name}={tmp / name}.json")
+    out = tmp / "reports"
+    assert main(["--params", str(ROOT / "params.yaml"), "--out-dir", str(out), "--metrics-out", str(out / "m.json"),
+                 "--tables", *specs, "--metrics-in", *metric_files, "--figures", *fig_specs,
+                 "topics_absent=" + str(tmp / "missing.json")]) == 0
+    return out
+
+
+def test_hostile_text_inert_on_analysis_pages(tiny_report: Path) -> None:
+    with browser() as b:
+        for name in ANALYSIS_PAGES:
+            visit = Visit()
+            page = open_page(b, tiny_report / name, visit)
+            rendered(page)
+            for cell in page.locator("[data-units]").all():
+                cell.dispatch_event("click")  # cells inside closed <details> too
+            page.wait_for_timeout(200)
+            assert page.evaluate("window.__pwned === undefined"), name
+            assert visit.errors == [] and outside(visit.requests, tiny_report) == [], name
+        page = open_page(b, tiny_report / "positions.html", Visit())
+        page.locator("table.pairs td[data-units]").first.click()
+        _, texts = quotes(page)
+        assert texts == [f"“{PAYLOAD}”"]
+        screenshot(page, "hostile-positions")

@@ -27,13 +27,14 @@ class JsonlAdapter:
         lines = [ln for ln in data[:65536].splitlines()[:20] if ln.strip()]
         complete = lines[:-1] if len(data) > 65536 else lines
         head = complete[:2]
-        if not head:
-            return False
+        named = path.lower().endswith((".jsonl", ".ndjson"))
+        if not head:  # a first line longer than the sniff window: trust the extension
+            return named and data.lstrip()[:1] == b"{"
         try:
             ok = all(isinstance(json.loads(ln), dict) for ln in head)
         except (ValueError, UnicodeDecodeError):
             return False
-        return ok and (len(head) == 2 or path.lower().endswith((".jsonl", ".ndjson")))
+        return ok and (len(head) == 2 or named)
 
     def parse(self, source: Source, params: IngestConfig) -> Parsed:
         """Parse every line into a record, then into documents."""

@@ -23,9 +23,9 @@ from tqdm import tqdm
 
 from pipeline.clean import signature_names
 from pipeline.config import AttributeConfig, CleanConfig, ConfigError, load_params
-from pipeline.io import read_table, write_json, write_table
+from pipeline.io import write_json, write_table
 from pipeline.names import display, name_key, resolve
-from pipeline.schema import CLEAN_UTTERANCES, DOCUMENTS, PARTICIPANTS, frame
+from pipeline.schema import CLEAN_UTTERANCES, PARTICIPANTS, conform, frame
 
 
 @dataclass(frozen=True)
@@ -209,12 +209,19 @@ def circumstantial(row: Any, parent_of: dict[str, Any], done: dict[str, tuple], 
 def attribute(utterances: pd.DataFrame, documents: pd.DataFrame, cfg: AttributeConfig,
               clean: CleanConfig) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Attributed clean utterances and the participants table (inputs are not modified)."""
-    rules = Rules.from_config(cfg, clean)
     post_authors = {d.doc_id: d.post_author for d in documents.itertuples() if isinstance(d.post_author, str)}
+    out, aliases = attribute_rows(utterances, post_authors, cfg, clean)
+    return out, participants(out, aliases)
+
+
+def attribute_rows(utterances: pd.DataFrame, post_authors: dict[str, str], cfg: AttributeConfig, clean: CleanConfig,
+                   progress: bool = True) -> tuple[pd.DataFrame, dict[tuple[str, str], set[str]]]:
+    """Attributed utterances of whole documents, and the spellings seen per (corpus, name key)."""
+    rules = Rules.from_config(cfg, clean)
     result: dict[str, tuple] = {}
     aliases: dict[tuple[str, str], set[str]] = {}
     groups = list(utterances.groupby("doc_id", sort=False))
-    for doc_id, doc in tqdm(groups, desc="attribute", unit="doc", disable=bool(os.environ.get("CI"))):
+    for doc_id, doc in tqdm(groups, desc="attribute", unit="doc", disable=not progress or bool(os.environ.get("CI"))):
         decided, seen = attribute_document(doc.sort_values("position"), post_authors.get(doc_id), rules, cfg)
         result.update(decided)
         corpus = str(doc.corpus.iloc[0])
@@ -224,7 +231,7 @@ def attribute(utterances: pd.DataFrame, documents: pd.DataFrame, cfg: AttributeC
     out["author"] = [result[u][0] for u in out.utterance_id]
     out["author_evidence"] = [result[u][1] for u in out.utterance_id]
     out["author_confidence"] = [result[u][2] for u in out.utterance_id]
-    return frame(out.to_dict("records"), CLEAN_UTTERANCES), participants(out, aliases)
+    return conform(out, CLEAN_UTTERANCES), aliases
 
 
 def participants(attributed: pd.DataFrame, aliases: dict[tuple[str, str], set[str]]) -> pd.DataFrame:
@@ -270,15 +277,17 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--participants", required=True, help="output: participants table")
     ap.add_argument("--metrics", required=True, help="output: metrics JSON")
     args = ap.parse_args(argv)
+    from pipeline.engine import open_engine
+    from pipeline.partitioned import attribute_to
+
     try:
         params = load_params(args.params)
-        utterances = read_table(Path(args.utterances), CLEAN_UTTERANCES)
-        documents = read_table(Path(args.documents), DOCUMENTS)
+        with open_engine(params.engine) as engine:
+            out, people = attribute_to(Path(args.utterances), Path(args.documents), Path(args.out), params.attribute,
+                                       params.clean, engine, params.engine.partition_size)
     except (ConfigError, ValueError, OSError) as e:
         sys.stderr.write(f"attribute: {e}\n")
         return 2
-    out, people = attribute(utterances, documents, params.attribute, params.clean)
-    write_table(out, CLEAN_UTTERANCES, Path(args.out))
     write_table(people, PARTICIPANTS, Path(args.participants))
     write_json(attribute_metrics(out, people), Path(args.metrics))
     return 0

@@ -20,8 +20,8 @@ import pandas as pd
 from tqdm import tqdm
 
 from pipeline.config import CleanConfig, ConfigError, load_params
-from pipeline.io import read_table, write_json, write_table
-from pipeline.schema import CLEAN_UTTERANCES, REMOVALS, UTTERANCES, frame
+from pipeline.io import write_json
+from pipeline.schema import CLEAN_UTTERANCES, REMOVALS, frame
 from pipeline.textnorm import normalize_text
 
 
@@ -109,13 +109,14 @@ def _removal(row: Any, scope: str, reason: str, text: str) -> dict[str, Any]:
             "scope": scope, "reason": reason, "text": text}
 
 
-def clean_utterances(utterances: pd.DataFrame, cfg: CleanConfig) -> CleanResult:
+def clean_utterances(utterances: pd.DataFrame, cfg: CleanConfig, progress: bool = True) -> CleanResult:
     """Clean every utterance (thread order kept); exclusions and moved lines become REMOVALS rows."""
     pats = Patterns.from_config(cfg)
     rows: list[dict[str, Any]] = []
     removals: list[dict[str, Any]] = []
     seen: set[tuple[str, ...]] = set()
-    for row in tqdm(list(utterances.itertuples(index=False)), desc="clean", unit="utt", disable=bool(os.environ.get("CI"))):
+    for row in tqdm(list(utterances.itertuples(index=False)), desc="clean", unit="utt",
+                    disable=not progress or bool(os.environ.get("CI"))):
         cleaned = clean_text(row.text, pats)
         removals += [_removal(row, "span", reason, line) for reason, line in cleaned.moved]
         reason = None
@@ -175,17 +176,19 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--removals", required=True, help="output: removals table")
     ap.add_argument("--metrics", required=True, help="output: metrics JSON")
     args = ap.parse_args(argv)
+    from pipeline.engine import open_engine
+    from pipeline.partitioned import clean_to
+
     try:
-        cfg = load_params(args.params).clean
-        utterances = read_table(Path(args.utterances), UTTERANCES)
+        params = load_params(args.params)
+        with open_engine(params.engine) as engine:
+            metrics = clean_to(Path(args.utterances), Path(args.out), Path(args.removals), params.clean, engine,
+                               params.engine.partition_size)
     except (ConfigError, ValueError, OSError) as e:
         sys.stderr.write(f"clean: {args.utterances}: {e}\n")
         return 2
-    result = clean_utterances(utterances, cfg)
-    write_table(result.utterances, CLEAN_UTTERANCES, Path(args.out))
-    write_table(result.removals, REMOVALS, Path(args.removals))
-    write_json(result.metrics, Path(args.metrics))
-    bad = [c for c, m in result.metrics.items() if not (m["utterance_invariant_holds"] and m["char_invariant_holds"])]
+    write_json(metrics, Path(args.metrics))
+    bad = [c for c, m in metrics.items() if not (m["utterance_invariant_holds"] and m["char_invariant_holds"])]
     if bad:
         sys.stderr.write(f"clean: accounting invariant broken for corpora {bad} (see {args.metrics})\n")
         return 1

@@ -226,13 +226,32 @@ class ClustererOverrides(_Section):
     distance_threshold: float = Field(0.9, gt=0.0, le=2.0)
 
 
+class ArgkpFinetuneConfig(_Section):
+    """Fine-tuning the embedder on ArgKP train pairs (argument -> matching key point), CPU, seeded."""
+
+    enabled: bool = False
+    loss: Literal["mnrl", "mnrl_hard", "cosent"] = "mnrl_hard"  # in-batch negatives (+ one labelled negative)
+    epochs: int = Field(1, ge=1)
+    batch_size: int = Field(32, ge=2)
+    lr: float = Field(2e-5, gt=0.0)
+    warmup_ratio: float = Field(0.1, ge=0.0, lt=1.0)
+    scale: float = Field(20.0, gt=0.0)  # MNRL / CoSENT logit scale
+    max_seq_length: int = Field(128, ge=8)
+    seed: int = 42
+    holdout_topics: int = Field(6, ge=1)  # --tune: topics of train held out from fine-tuning and scored
+
+
 class ArgkpConfig(_Section):
     """KPA-2021 benchmark: clusterer per topic+stance group for each representation, tuned on train."""
 
     embedding: ClustererOverrides = ClustererOverrides()
     tfidf: ClustererOverrides = ClustererOverrides()
+    fusion: ClustererOverrides = ClustererOverrides()
     match_temperature: float | None = Field(20.0, gt=0.0)
     tfidf_match_temperature: float | None = Field(20.0, gt=0.0)
+    fusion_match_temperature: float | None = Field(20.0, gt=0.0)
+    fusion_alpha: float = Field(0.5, ge=0.0, le=1.0)  # fused cosine = alpha * embedding + (1 - alpha) * TF-IDF
+    finetune: ArgkpFinetuneConfig = ArgkpFinetuneConfig()
     tfidf_sublinear_tf: bool = True
     tfidf_ngram_max: int = Field(1, ge=1)
 

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import os
+import contextlib
 import sys
 import traceback
 from collections.abc import Iterable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from tqdm import tqdm
 
 from pipeline.adapters.base import Parsed, Source, SourceError, detect, get_adapter
 from pipeline.config import ConfigError, CorpusConfig, IngestConfig, load_params, load_yaml
-from pipeline.io import write_table
+from pipeline.engine import Engine, LocalEngine, open_engine
+from pipeline.io import TableWriter
 from pipeline.schema import DOCUMENTS, PROBLEMS, SKIPPED, UTTERANCES, frame
 from pipeline.textnorm import DecodeError, decode_detail
 
@@ -76,29 +77,51 @@ def parse_source(source: Source, fmt: str, params: IngestConfig) -> Parsed:
         return Parsed(problems=[problem(source.corpus, source.path, "parser-error", detail)])
 
 
+def parse_job(job: tuple[str, str, bytes | SourceError, dict[str, Any], str], params: IngestConfig) -> Parsed:
+    """Parse one file: job = (corpus, rel path, bytes or the error met reading it, manifest meta, format)."""
+    corpus, rel, data, meta, fmt = job
+    if isinstance(data, SourceError):
+        return Parsed(problems=[problem(corpus, rel, data.reason, data.detail, data.location)])
+    return parse_source(Source(corpus, rel, data, meta), fmt, params)
+
+
+def iter_corpus(corpus: CorpusConfig, files: Iterable[tuple[str, bytes | SourceError]],
+                manifest: dict[str, dict[str, Any]], params: IngestConfig, engine: Engine | None = None,
+                total: int | None = None) -> Iterator[Parsed]:
+    """Parsed rows of each file in file order (parsed on `engine`), duplicate documents left out, then
+    one Parsed with the manifest's missing files."""
+    seen: set[str] = set()
+    doc_files: dict[str, str] = {}  # doc_id -> the file it was first read from
+
+    def jobs() -> Iterator[tuple[str, str, bytes | SourceError, dict[str, Any], str]]:
+        for rel, data in files:
+            name = rel.rsplit("/", 1)[-1]
+            seen.add(name)
+            meta = manifest.get(name, {})
+            fmt = meta.get("format") or corpus.format
+            if corpus.platform and "platform" not in meta:
+                meta = {**meta, "platform": corpus.platform}
+            if corpus.columns and "columns" not in meta:
+                meta = {**meta, "columns": dict(corpus.columns)}
+            yield corpus.name, rel, data, meta, fmt
+
+    engine = engine or LocalEngine()
+    for parsed in engine.imap(partial(parse_job, params=params), jobs(), total=total, desc=f"ingest {corpus.name}",
+                              unit="file"):
+        yield drop_duplicate_docs(parsed, doc_files)
+    missing = Parsed()
+    for name in sorted(set(manifest) - seen):
+        missing.problems.append(problem(corpus.name, f"{corpus.path}/{name}", "missing-file",
+                                        f"{corpus.path}/{name}: listed in the manifest but not found"))
+    yield missing
+
+
 def ingest_corpus(corpus: CorpusConfig, files: Iterable[tuple[str, bytes | SourceError]],
                   manifest: dict[str, dict[str, Any]], params: IngestConfig, total: int | None = None) -> Parsed:
     """Parse every file of one corpus (files are given as (relative path, bytes or the error met reading it))."""
-    out, seen = Parsed(), set()
-    doc_files: dict[str, str] = {}  # doc_id -> the file it was first read from
-    bar = tqdm(files, total=total, desc=f"ingest {corpus.name}", unit="file", disable=bool(os.environ.get("CI")))
-    for rel, data in bar:
-        name = rel.rsplit("/", 1)[-1]
-        seen.add(name)
-        if isinstance(data, SourceError):
-            out.problems.append(problem(corpus.name, rel, data.reason, data.detail, data.location))
-            continue
-        meta = manifest.get(name, {})
-        fmt = meta.get("format") or corpus.format
-        if corpus.platform and "platform" not in meta:
-            meta = {**meta, "platform": corpus.platform}
-        if corpus.columns and "columns" not in meta:
-            meta = {**meta, "columns": dict(corpus.columns)}
-        parsed = parse_source(Source(corpus.name, rel, data, meta), fmt, params)
-        out.extend(drop_duplicate_docs(parsed, doc_files))
-    for name in sorted(set(manifest) - seen):
-        out.problems.append(problem(corpus.name, f"{corpus.path}/{name}", "missing-file",
-                                    f"{corpus.path}/{name}: listed in the manifest but not found"))
+    out = Parsed()
+    for parsed in iter_corpus(corpus, files, manifest, params, total=total):
+        out.extend(parsed)
     return out
 
 
@@ -204,7 +227,7 @@ def load_files(files: Iterable[tuple[str, Path | SourceError]]) -> Iterator[tupl
 
 
 def run(corpora: Iterable[CorpusConfig], params: IngestConfig, root: Path) -> dict[str, pd.DataFrame]:
-    """Ingest all corpora into checked DataFrames."""
+    """Ingest all corpora into checked DataFrames (in memory; the stage itself streams, see `run_to`)."""
     out = Parsed()
     for corpus in corpora:
         files, manifest, problems = read_corpus_files(corpus, root, params.max_source_bytes)
@@ -218,8 +241,39 @@ def run(corpora: Iterable[CorpusConfig], params: IngestConfig, root: Path) -> di
     }
 
 
+TABLES_OUT = {"documents": DOCUMENTS, "utterances": UTTERANCES, "problems": PROBLEMS, "skipped": SKIPPED}
+
+
+def run_to(corpora: Iterable[CorpusConfig], params: IngestConfig, root: Path, paths: dict[str, Path],
+           engine: Engine, chunk_rows: int) -> dict[str, int]:
+    """Ingest all corpora file by file on `engine`, writing each table in chunks; returns rows per table.
+
+    Memory holds the files in flight and at most `chunk_rows` buffered rows per table; the tables
+    are identical to `run`'s.
+    """
+    with contextlib.ExitStack() as stack:
+        writers = {k: stack.enter_context(TableWriter(t, paths[k])) for k, t in TABLES_OUT.items()}
+        buffers: dict[str, list[dict[str, Any]]] = {k: [] for k in TABLES_OUT}
+
+        def add(parsed: Parsed, final: bool = False) -> None:
+            for k, rows in (("documents", parsed.documents), ("utterances", parsed.utterances),
+                            ("problems", parsed.problems), ("skipped", parsed.skipped)):
+                buffers[k] += rows
+                if buffers[k] and (final or len(buffers[k]) >= chunk_rows):
+                    writers[k].write(frame(buffers[k], TABLES_OUT[k]))
+                    buffers[k] = []
+
+        for corpus in corpora:
+            files, manifest, problems = read_corpus_files(corpus, root, params.max_source_bytes)
+            add(Parsed(problems=problems))
+            for parsed in iter_corpus(corpus, load_files(files), manifest, params, engine, total=len(files)):
+                add(parsed)
+        add(Parsed(), final=True)
+        return {k: w.rows for k, w in writers.items()}
+
+
 def main(argv: list[str]) -> int:
-    """CLI edge: read params and sources, write the four tables."""
+    """CLI edge: read params and sources, write the four tables (streamed, on the configured engine)."""
     ap = argparse.ArgumentParser(prog="python -m pipeline ingest", description=__doc__)
     ap.add_argument("--params", default="params.yaml")
     ap.add_argument("--root", default=".", help="project root that corpus paths are relative to")
@@ -233,9 +287,7 @@ def main(argv: list[str]) -> int:
     except ConfigError as e:
         sys.stderr.write(f"ingest: {e}\n")
         return 2
-    tables = run(cfg.corpora, cfg.ingest, Path(args.root))
-    write_table(tables["documents"], DOCUMENTS, Path(args.documents))
-    write_table(tables["utterances"], UTTERANCES, Path(args.utterances))
-    write_table(tables["problems"], PROBLEMS, Path(args.problems))
-    write_table(tables["skipped"], SKIPPED, Path(args.skipped))
+    paths = {k: Path(getattr(args, k)) for k in TABLES_OUT}
+    with open_engine(cfg.engine) as engine:
+        run_to(cfg.corpora, cfg.ingest, Path(args.root), paths, engine, cfg.engine.partition_size)
     return 0

@@ -77,3 +77,71 @@ def sha256_bytes(data: bytes) -> str:
 def sha256_text(text: str) -> str:
     """Hex SHA-256 of a text's UTF-8 bytes."""
     return sha256_bytes(text.encode("utf-8"))
+
+
+# --- streaming (issue 9): tables read and written in chunks, so memory stays flat as a corpus grows ---
+
+
+def iter_row_groups(path: Path, table: Table | None = None, columns: list[str] | None = None) -> Iterator[pd.DataFrame]:
+    """Yield a Parquet table one row group at a time (checked against `table` when given)."""
+    pf = pq.ParquetFile(path)
+    for i in range(pf.num_row_groups):
+        df = pf.read_row_group(i, columns=columns).to_pandas()
+        yield conform(df, table) if table is not None and columns is None else df
+
+
+def count_rows(path: Path) -> int:
+    """Number of rows of a Parquet file, from its footer."""
+    return int(pq.ParquetFile(path).metadata.num_rows)
+
+
+class TableWriter:
+    """Append DataFrames to one Parquet table in row groups; the file appears only when the block succeeds.
+
+    Use as a context manager: `with TableWriter(TABLE, path) as w: w.write(df)`. Rows are buffered
+    up to `row_group_size` and written as one row group; on an exception the partial file is removed
+    and the old `path` (if any) is left untouched. Zero rows give a valid empty table.
+    """
+
+    def __init__(self, table: Table, path: Path, row_group_size: int = ROW_GROUP_SIZE) -> None:
+        self.table, self.path, self.row_group_size = table, Path(path), max(1, row_group_size)
+        self.rows = 0
+        self._buffer: list[pd.DataFrame] = []
+        self._buffered = 0
+        self._ctx: contextlib.AbstractContextManager[Path] | None = None
+        self._writer: pq.ParquetWriter | None = None
+
+    def __enter__(self) -> TableWriter:
+        self._ctx = atomic_path(self.path)
+        tmp = self._ctx.__enter__()
+        self._writer = pq.ParquetWriter(tmp, self.table.arrow_schema)
+        return self
+
+    def write(self, df: pd.DataFrame) -> None:
+        """Add rows (conformed to the table); full row groups are written out at once."""
+        if df.empty:
+            return
+        self._buffer.append(conform(df, self.table))
+        self._buffered += len(df)
+        self.rows += len(df)
+        if self._buffered >= self.row_group_size:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._buffer or self._writer is None:
+            return
+        df = pd.concat(self._buffer, ignore_index=True) if len(self._buffer) > 1 else self._buffer[0]
+        self._writer.write_table(pa.Table.from_pandas(df, schema=self.table.arrow_schema, preserve_index=False),
+                                 row_group_size=self.row_group_size)
+        self._buffer, self._buffered = [], 0
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        assert self._ctx is not None and self._writer is not None
+        try:
+            if exc_type is None:
+                self._flush()
+                if self.rows == 0:  # an empty table still carries its schema (one empty row group)
+                    self._writer.write_table(self.table.arrow_schema.empty_table())
+        finally:
+            self._writer.close()
+            self._ctx.__exit__(exc_type, exc, tb)

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections import Counter
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -24,27 +26,55 @@ from tqdm import tqdm
 from pipeline.align import align
 from pipeline.concepts import Form, load_forms, tag
 from pipeline.config import ConfigError, SegmentConfig, load_params, load_yaml
-from pipeline.io import read_table, write_json, write_table
-from pipeline.schema import CLEAN_UTTERANCES, PROBLEMS, UNITS, frame
+from pipeline.io import write_json
+from pipeline.schema import PROBLEMS, UNITS, frame
 from pipeline.textnorm import DecodeError, decode
 
 Splitter = Callable[[str], list[tuple[int, int]]]
 
 
+# pysbd compiles hundreds of distinct regular expressions per call; above Python's default cache of
+# 512 they are recompiled on every line (most of its run time). Raised once, for the whole process.
+RE_CACHE_SIZE = 4096
+LINE_MEMO_SIZE = 65536
+
+
+def pysbd_spans(seg: Any, text: str) -> list[tuple[int, int]]:
+    """pysbd's sentences of `text` as (start, end) offsets, trailing whitespace included.
+
+    Same result as `seg.segment(text)` with char_span=True (each sentence's first occurrence, plus
+    trailing whitespace, ending after the previous one), found with str.find instead of one freshly
+    compiled regex per sentence.
+    """
+    out: list[tuple[int, int]] = []
+    prior_end = 0
+    for sent in seg.processor(text).process() if text else []:
+        pos = 0
+        while sent and (start := text.find(sent, pos)) >= 0:  # a sentence pysbd lost is skipped, as pysbd does
+            stop = start + len(sent)
+            while stop < len(text) and text[stop].isspace():
+                stop += 1
+            if stop > prior_end:
+                out.append((start, stop))
+                prior_end = stop
+                break
+            pos = stop
+    return out
+
+
+@lru_cache(maxsize=8)
 def pysbd_splitter(language: str) -> Splitter:
-    """A sentence splitter returning (start, end) offsets, backed by pysbd with char_span=True."""
+    """A sentence splitter returning (start, end) offsets, backed by pysbd (one Segmenter per process and
+    language; lines already split are remembered, so repeated lines cost nothing)."""
+    re._MAXCACHE = max(re._MAXCACHE, RE_CACHE_SIZE)  # type: ignore[attr-defined]
     seg = pysbd.Segmenter(language=language, clean=False, char_span=True)
 
+    @lru_cache(maxsize=LINE_MEMO_SIZE)
+    def split_line(text: str) -> tuple[tuple[int, int], ...]:
+        return tuple(pysbd_spans(seg, text))
+
     def split(text: str) -> list[tuple[int, int]]:
-        out, cursor = [], 0
-        for span in seg.segment(text):
-            start = span.start if text[span.start:span.end] == span.sent else text.find(span.sent, cursor)
-            if start < 0:  # pysbd lost the text; keep the rest as one sentence
-                out.append((cursor, len(text)))
-                break
-            out.append((start, start + len(span.sent)))
-            cursor = start + len(span.sent)
-        return out
+        return list(split_line(text))
 
     return split
 
@@ -113,7 +143,8 @@ def unit_rows(row: Any, raw: str | None, split: Splitter, forms: tuple[Form, ...
 
 
 def segment(utterances: pd.DataFrame, sources: dict[str, str | None], forms: tuple[Form, ...],
-            cfg: SegmentConfig, split: Splitter | None = None) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+            cfg: SegmentConfig, split: Splitter | None = None, progress: bool = True
+            ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     """Units, problems and metrics for the included utterances; `sources` maps source_file -> text."""
     split = split or pysbd_splitter(cfg.language)
     units: list[dict[str, Any]] = []
@@ -123,7 +154,8 @@ def segment(utterances: pd.DataFrame, sources: dict[str, str | None], forms: tup
         problems.append({"corpus": corpus, "source": path, "location": None, "stage": "segment",
                          "reason": "missing-source", "detail": f"{path}: raw source unreadable; raw offsets left null"})
     included = utterances[utterances.included]
-    for row in tqdm(list(included.itertuples(index=False)), desc="segment", unit="utt", disable=bool(os.environ.get("CI"))):
+    for row in tqdm(list(included.itertuples(index=False)), desc="segment", unit="utt",
+                    disable=not progress or bool(os.environ.get("CI"))):
         u, p = unit_rows(row, sources.get(row.source_file), split, forms, cfg.min_unit_chars)
         units += u
         problems += p
@@ -149,7 +181,10 @@ def read_sources(paths: set[str], root: Path) -> dict[str, str | None]:
 
 
 def main(argv: list[str]) -> int:
-    """CLI edge: attributed utterances + raw sources + codebook -> units, problems, metrics."""
+    """CLI edge: attributed utterances + raw sources + codebook -> units, problems, metrics (streamed)."""
+    from pipeline.engine import open_engine
+    from pipeline.partitioned import segment_to
+
     ap = argparse.ArgumentParser(prog="python -m pipeline segment", description=__doc__.splitlines()[0])
     ap.add_argument("--params", default="params.yaml")
     ap.add_argument("--utterances", required=True, help="input: attributed clean utterances")
@@ -160,15 +195,14 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--metrics", required=True, help="output: metrics JSON")
     args = ap.parse_args(argv)
     try:
-        cfg = load_params(args.params).segment
+        params = load_params(args.params)
+        cfg = params.segment
         forms = load_forms((load_yaml(args.codebook) or {}).get("concepts"), args.codebook)
-        utterances = read_table(Path(args.utterances), CLEAN_UTTERANCES)
+        with open_engine(params.engine) as engine:
+            metrics = segment_to(Path(args.utterances), Path(args.root), Path(args.out), Path(args.problems), forms,
+                                 cfg, engine, params.engine.partition_size)
     except (ConfigError, ValueError, OSError) as e:
         sys.stderr.write(f"segment: {e}\n")
         return 2
-    sources = read_sources(set(utterances.source_file), Path(args.root))
-    units, problems, metrics = segment(utterances, sources, forms, cfg)
-    write_table(units, UNITS, Path(args.out))
-    write_table(problems, PROBLEMS, Path(args.problems))
     write_json(metrics, Path(args.metrics))
     return 0

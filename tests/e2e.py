@@ -74,7 +74,7 @@ ANALYSIS_STAGES = {
              f"--metrics {M}/embed.json",
     "cluster": f"python -m pipeline cluster --params params.yaml --units {P}/units.parquet "
                f"--embeddings {P}/embeddings.parquet --unit-topics {P}/unit_topics.parquet --topics {P}/topics.parquet "
-               f"--hierarchy {P}/topic_hierarchy.parquet --shares {P}/topic_shares.parquet --figures-dir {P}/figures "
+               f"--hierarchy {P}/topic_hierarchy.parquet --shares {P}/topic_shares.parquet --figures-dir {P}/topic_figures "
                f"--model-dir models/bertopic --problems {P}/cluster_problems.parquet --metrics {M}/cluster.json",
     "stability": f"python -m pipeline stability --params params.yaml --units {P}/units.parquet "
                  f"--embeddings {P}/embeddings.parquet --metrics {M}/stability.json",
@@ -103,28 +103,38 @@ REPORT_TABLES = ("documents", "utterances", "problems", "skipped_spans", "attrib
                  "removals", "units", "unit_frames", "utterance_frames", "topics", "unit_topics", "positions",
                  "relations", "participant_map", "replies", "reply_pairs")
 TABLE_ARG = {"skipped_spans": "skipped", "attributed_utterances": "attributed"}  # --tables NAME differs from file
-REPORT_CMD = (
-    "python -m pipeline report --params params.yaml --out-dir reports --metrics-out reports/metrics.json --tables "
-    + " ".join(f"{TABLE_ARG.get(t, t)}={P}/{t}.parquet" for t in REPORT_TABLES)
-    + " --figures " + " ".join(f"{f}={P}/figures/{f}.json" for f in ("topics_map", "topics_barchart", "topics_hierarchy"))
-    + " --metrics-in " + " ".join(f"{M}/{s}.json" for s in ("clean", "attribute", "segment", "embed", "cluster",
-                                                              "stability", "frames", "positions")))
+REPORT_FIGURES = ("topics_map", "topics_barchart", "topics_hierarchy")
+REPORT_METRICS = ("clean", "attribute", "segment", "conservation", "embed", "cluster", "stability", "frames",
+                  "positions")
+
+
+def report_cmd(project: Path) -> str:
+    """The full report command, with the tables, figures and metrics files that exist in `project`."""
+    tables = [f"{TABLE_ARG.get(t, t)}={P}/{t}.parquet" for t in REPORT_TABLES if (project / P / f"{t}.parquet").exists()]
+    figures = [f"{f}={P}/topic_figures/{f}.json" for f in REPORT_FIGURES]
+    metrics = [f"{M}/{s}.json" for s in REPORT_METRICS if (project / M / f"{s}.json").exists()]
+    return ("python -m pipeline report --params params.yaml --out-dir reports --metrics-out reports/metrics.json "
+            f"--tables {' '.join(tables)} --figures {' '.join(figures)} --metrics-in {' '.join(metrics)}")
+
+
+def run_cmd(project: Path, name: str, cmd: str) -> None:
+    """Run one stage command in the project (fails with the stage's stderr)."""
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+           "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "CI": "1"}
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    proc = subprocess.run(interpolate(cmd, params), shell=True, cwd=project, env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise AssertionError(f"stage {name} failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
 
 
 def run_analysis(project: Path) -> list[str]:
     """Run dvc.yaml's stages, then the analysis stages it lacks, then the full report (see ANALYSIS_STAGES)."""
     stages = yaml.safe_load((project / "dvc.yaml").read_text())["stages"]
     done = run_stages(project, skip=("report",))
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-           "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "CI": "1"}
-    params = yaml.safe_load((project / "params.yaml").read_text())
+    for name, cmd in ANALYSIS_STAGES.items():
+        if name not in stages:
+            run_cmd(project, name, cmd)
+            done.append(name)
     report = stages.get("report", {}).get("cmd", "")
-    extra = {n: c for n, c in ANALYSIS_STAGES.items() if n not in stages}
-    extra["report"] = report if "unit_frames=" in report else REPORT_CMD
-    for name, cmd in extra.items():
-        proc = subprocess.run(interpolate(cmd, params), shell=True, cwd=project, env=env, capture_output=True,
-                              text=True)
-        if proc.returncode != 0:
-            raise AssertionError(f"stage {name} failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
-        done.append(name)
-    return done
+    run_cmd(project, "report", report if "unit_frames=" in report else report_cmd(project))
+    return [*done, "report"]

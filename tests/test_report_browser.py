@@ -8,18 +8,11 @@ import pytest
 import yaml
 
 from tests.browser import Visit, browser, open_page, outside, screenshot
-from tests.e2e import ROOT, make_project, run_analysis, run_stages
+from tests.e2e import ROOT, make_project, report_cmd, run_analysis, run_cmd, run_stages
 from tests.report_tables import PAYLOAD
 
 pytestmark = pytest.mark.browser
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-
-
-@pytest.fixture(scope="module")
-def seed_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    project = make_project(tmp_path_factory.mktemp("seeds"))
-    run_stages(project)
-    return project / "reports"
 
 
 @pytest.fixture(scope="module")
@@ -32,11 +25,18 @@ def analysis_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
+def seed_report(analysis_report: Path) -> Path:
+    """The seed report (the same run as analysis_report)."""
+    return analysis_report
+
+
+@pytest.fixture(scope="module")
 def hostile_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     corpus = {"name": "hostile", "path": "data/raw/hostile", "format": "thread_text"}
     project = make_project(tmp_path_factory.mktemp("hostile"), {"corpora": [corpus]},
                            raw={"hostile": FIXTURES / "xss"})
-    run_stages(project)
+    run_stages(project, until="segment")  # too few units to embed and cluster
+    run_cmd(project, "report", report_cmd(project))
     return project / "reports"
 
 

@@ -1,0 +1,188 @@
+"""Stacked framing: unit batches with thread context, feature blocks, and the stacked framer."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from pipeline.config import FrameConfig
+
+if TYPE_CHECKING:
+    from pipeline.framing import Frame, FramePrediction
+
+BLOCKS = ("unit", "context", "neighbours", "prototypes", "concepts", "words")
+
+
+def unit_rows(x: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length (zero rows stay zero)."""
+    x = np.asarray(x, dtype=np.float64)
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    return x / np.where(norms == 0, 1.0, norms)
+
+
+def group_means(x: np.ndarray, keys: Sequence[str]) -> np.ndarray:
+    """For each row, the mean of the rows sharing its key (same shape as `x`)."""
+    x = np.asarray(x, dtype=np.float64)
+    if not len(x):
+        return x
+    _, inverse = np.unique(np.asarray(keys), return_inverse=True)
+    sums = np.zeros((inverse.max() + 1, x.shape[1]))
+    np.add.at(sums, inverse, x)
+    return (sums / np.bincount(inverse)[:, None])[inverse]
+
+
+@dataclass(frozen=True)
+class UnitBatch:
+    """Units as framer input: vectors plus the thread context a stacked framer reads.
+
+    `vectors` is what the vector framers (zero-shot, supervised) read, already contextualised with
+    frame.context_weight; `unit`, `context` (utterance mean) and `neighbours` (mean of the previous
+    and next unit of the same utterance, zero when alone) are unit-normalised raw embeddings.
+    """
+
+    vectors: np.ndarray
+    unit: np.ndarray
+    context: np.ndarray
+    neighbours: np.ndarray
+    texts: tuple[str, ...]
+    utterance_ids: np.ndarray
+    concepts: tuple[tuple[str, ...], ...]
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def take(self, rows: Sequence[int] | np.ndarray) -> UnitBatch:
+        """The batch restricted to `rows` (in that order)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            v = getattr(self, f.name)
+            out[f.name] = v[rows] if isinstance(v, np.ndarray) else tuple(v[i] for i in rows)
+        return UnitBatch(**out)
+
+
+def make_batch(units: pd.DataFrame, x: np.ndarray, vectors: np.ndarray | None = None) -> UnitBatch:
+    """A UnitBatch over `units` (rows aligned with `x`); `vectors` defaults to `x`."""
+    units = units.reset_index(drop=True)
+    x = unit_rows(x)
+    utt = units["utterance_id"].astype(str).to_numpy()
+    neighbours = np.zeros_like(x)
+    order = units.sort_values(["utterance_id", "index"], kind="stable")
+    for _, grp in order.groupby("utterance_id", sort=False):
+        ids = grp.index.to_numpy()
+        for j, i in enumerate(ids):
+            near = [ids[k] for k in (j - 1, j + 1) if 0 <= k < len(ids)]
+            if near:
+                neighbours[i] = x[near].mean(axis=0)
+    concepts = tuple(tuple(map(str, c)) if c is not None else () for c in units.get("concepts", [()] * len(units)))
+    return UnitBatch(x if vectors is None else np.asarray(vectors, dtype=np.float64), x,
+                     unit_rows(group_means(x, utt)), unit_rows(neighbours), tuple(units["text"].astype(str)),
+                     utt, concepts)
+
+
+def vectors_of(x: np.ndarray | UnitBatch) -> np.ndarray:
+    """The vector view of a framer input (a plain array or a UnitBatch's `vectors`)."""
+    return x.vectors if isinstance(x, UnitBatch) else np.asarray(x, dtype=np.float64)
+
+
+def smooth_by_utterance(scores: np.ndarray, utterance_ids: Sequence[str], weight: float) -> np.ndarray:
+    """(1 - weight) * unit probabilities + weight * the mean probabilities of the unit's utterance."""
+    if weight == 0 or not len(scores):
+        return np.asarray(scores, dtype=np.float64)
+    return (1 - weight) * scores + weight * group_means(scores, utterance_ids)
+
+
+class FeatureBuilder:
+    """Fits the feature blocks on training units and stacks them into one sparse matrix."""
+
+    def __init__(self, blocks: Sequence[str], prototypes: np.ndarray | None, cfg: FrameConfig) -> None:
+        unknown = sorted(set(blocks) - set(BLOCKS))
+        if unknown:
+            raise ValueError(f"frame.stacked.blocks: unknown {unknown}; choose from {list(BLOCKS)}")
+        if "prototypes" in blocks and prototypes is None:
+            raise ValueError("frame.stacked.blocks 'prototypes' needs frame prototype vectors")
+        self.blocks, self.cfg = tuple(blocks), cfg.stacked
+        self.prototypes = unit_rows(prototypes) if prototypes is not None else None
+        self.fitted: dict[str, Any] = {}
+
+    def _small(self, name: str, batch: UnitBatch) -> np.ndarray:
+        if name == "prototypes":
+            return np.hstack([batch.unit @ self.prototypes.T, batch.context @ self.prototypes.T])
+        names = self.fitted["concept_names"]
+        hot = np.array([[c in cs for c in names] for cs in batch.concepts], dtype=np.float64).reshape(len(batch), len(names))
+        return np.hstack([hot, group_means(hot, batch.utterance_ids)])
+
+    def fit(self, batch: UnitBatch) -> FeatureBuilder:
+        """Learn the vocabulary, concept list and scalings from the training units only."""
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.preprocessing import StandardScaler
+
+        self.fitted = {"concept_names": sorted({c for cs in batch.concepts for c in cs})}
+        for name in ("prototypes", "concepts"):
+            if name in self.blocks:
+                self.fitted[name] = StandardScaler().fit(self._small(name, batch))
+        if "words" in self.blocks:
+            self.fitted["words"] = TfidfVectorizer(
+                ngram_range=(1, self.cfg.word_ngram_max), min_df=self.cfg.word_min_df, sublinear_tf=True,
+            ).fit(batch.texts)
+        return self
+
+    def transform(self, batch: UnitBatch) -> Any:
+        """The stacked feature matrix (scipy CSR) of `batch`."""
+        from scipy import sparse
+
+        parts = []
+        for name in self.blocks:
+            if name in ("unit", "context", "neighbours"):
+                parts.append(sparse.csr_matrix(getattr(batch, name)))
+            elif name in ("prototypes", "concepts"):
+                z = self.fitted[name].transform(self._small(name, batch)) * self.cfg.small_block_weight
+                parts.append(sparse.csr_matrix(np.nan_to_num(z)))
+            else:
+                parts.append(self.fitted["words"].transform(batch.texts))
+        return sparse.hstack(parts).tocsr()
+
+
+class StackedFramer:
+    """Logistic regression on stacked blocks; unit probabilities smoothed toward their utterance mean."""
+
+    name = "stacked"
+
+    def __init__(self, frames: Sequence[Frame], prototypes: np.ndarray | None, cfg: FrameConfig) -> None:
+        self.frame_ids = tuple(f.id for f in frames)
+        self.cfg = cfg
+        self.features = FeatureBuilder(cfg.stacked.blocks, prototypes, cfg)
+        self.model: Any = None
+
+    def fit(self, x: UnitBatch, y: Sequence[str]) -> StackedFramer:
+        """Fit the feature blocks and the regression on labelled units."""
+        from sklearn.linear_model import LogisticRegression
+
+        if not isinstance(x, UnitBatch):
+            raise TypeError("StackedFramer needs a UnitBatch (pipeline.frame_features.make_batch)")
+        unknown = sorted(set(y) - set(self.frame_ids))
+        if unknown:
+            raise ValueError(f"labels not in the codebook frames: {unknown}")
+        z = self.features.fit(x).transform(x)
+        self.model = LogisticRegression(C=self.cfg.stacked.c, class_weight=self.cfg.class_weight, max_iter=3000,
+                                        random_state=self.cfg.seed).fit(z, list(y))
+        return self
+
+    def predict(self, x: UnitBatch) -> FramePrediction:
+        """Most probable frame after smoothing; score = its smoothed probability."""
+        from pipeline.framing import FramePrediction
+
+        if self.model is None:
+            raise RuntimeError("StackedFramer.predict called before fit")
+        scores = np.zeros((len(x), len(self.frame_ids)))
+        if len(x):
+            cols = [self.frame_ids.index(c) for c in self.model.classes_]
+            scores[:, cols] = self.model.predict_proba(self.features.transform(x))
+            scores = smooth_by_utterance(scores, x.utterance_ids, self.cfg.stacked.smoothing)
+        best = scores.argmax(axis=1)
+        return FramePrediction(np.array(self.frame_ids, dtype=object)[best], scores[np.arange(len(x)), best],
+                               scores, self.frame_ids)

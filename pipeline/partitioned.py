@@ -1,0 +1,194 @@
+"""Partition-wise drivers of the clean, attribute and segment stages (issue 9).
+
+Each driver reads its input table row group by row group, regroups the rows into partitions of
+whole documents (`engine.partitions_by_key`; whole corpora for corpus-wide duplicate detection),
+runs the stage's pure core on each partition through the engine, and appends the results to the
+output tables in chunks. Per-partition metrics are merged here. Memory holds a few partitions, not
+the corpus; the tables are identical to those of the in-memory cores.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pipeline.attribute import attribute_rows
+from pipeline.clean import CleanResult, clean_utterances
+from pipeline.concepts import Form
+from pipeline.config import AttributeConfig, CleanConfig, SegmentConfig
+from pipeline.engine import Engine, partitions_by_key
+from pipeline.io import TableWriter, count_rows, iter_row_groups, read_table
+from pipeline.names import name_key
+from pipeline.schema import (
+    CLEAN_UTTERANCES,
+    DOCUMENTS,
+    PARTICIPANTS,
+    PROBLEMS,
+    REMOVALS,
+    UNITS,
+    UTTERANCES,
+    frame,
+)
+from pipeline.segment import read_sources, segment
+
+
+def read_partitions(path: Path, table: Any, key: str, size: int) -> Iterator[pd.DataFrame]:
+    """Partitions of about `size` rows of a Parquet table, never splitting a `key` group."""
+    return partitions_by_key(iter_row_groups(path, table), key, size)
+
+
+def _n_parts(path: Path, size: int) -> int:
+    return max(1, -(-count_rows(path) // max(1, size)))
+
+
+# --- clean ---
+
+
+def merge_clean_metrics(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """Merge per-partition clean metrics (partitions hold whole documents) into per-corpus metrics."""
+    sums: dict[str, dict[str, Any]] = {}
+    for m in parts:
+        for corpus, c in m.items():
+            s = sums.setdefault(corpus, {"utterances_in": 0, "utterances_kept": 0, "utterances_removed": Counter(),
+                                         "ids_ok": True, "spans_moved": Counter(), "nonspace_chars_in": 0,
+                                         "nonspace_chars_kept": 0, "nonspace_chars_moved": Counter()})
+            for k in ("utterances_in", "utterances_kept", "nonspace_chars_in", "nonspace_chars_kept"):
+                s[k] += c[k]
+            for k in ("utterances_removed", "spans_moved", "nonspace_chars_moved"):
+                s[k].update(c[k])
+            s["ids_ok"] &= c["utterance_invariant_holds"] or c["utterances_in"] != c["utterances_kept"] + sum(
+                c["utterances_removed"].values())
+    out: dict[str, Any] = {}
+    for corpus in sorted(sums):
+        s = sums[corpus]
+        removed = {k: int(v) for k, v in s["utterances_removed"].items()}
+        moved = {k: int(v) for k, v in s["nonspace_chars_moved"].items()}
+        out[corpus] = {
+            "utterances_in": s["utterances_in"], "utterances_kept": s["utterances_kept"], "utterances_removed": removed,
+            "utterance_invariant_holds": s["utterances_in"] == s["utterances_kept"] + sum(removed.values()) and s["ids_ok"],
+            "spans_moved": dict(s["spans_moved"]), "nonspace_chars_in": s["nonspace_chars_in"],
+            "nonspace_chars_kept": s["nonspace_chars_kept"], "nonspace_chars_moved": moved,
+            "char_invariant_holds": s["nonspace_chars_in"] == s["nonspace_chars_kept"] + sum(moved.values()),
+        }
+    return out
+
+
+def _clean_part(part: pd.DataFrame, cfg: CleanConfig) -> CleanResult:
+    return clean_utterances(part, cfg, progress=False)
+
+
+def clean_to(utterances: Path, out: Path, removals: Path, cfg: CleanConfig, engine: Engine, size: int) -> dict[str, Any]:
+    """Clean partition by partition (by document; by corpus when duplicates are corpus-wide); returns metrics."""
+    key = "doc_id" if cfg.duplicate_scope == "document" or not cfg.drop_exact_duplicates else "corpus"
+    metrics = []
+    with TableWriter(CLEAN_UTTERANCES, out, size) as w_out, TableWriter(REMOVALS, removals, size) as w_rem:
+        for res in engine.imap(partial(_clean_part, cfg=cfg), read_partitions(utterances, UTTERANCES, key, size),
+                               total=_n_parts(utterances, size), desc="clean"):
+            w_out.write(res.utterances)
+            w_rem.write(res.removals)
+            metrics.append(res.metrics)
+    return merge_clean_metrics(metrics)
+
+
+# --- attribute ---
+
+
+@dataclass
+class ParticipantTally:
+    """Running per-(corpus, name key) counts that give the participants table without holding every row."""
+
+    names: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+    counts: Counter[tuple[str, str]] = field(default_factory=Counter)
+    docs: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+    aliases: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+
+    def add(self, attributed: pd.DataFrame, aliases: dict[tuple[str, str], set[str]]) -> None:
+        """Count one partition's attributed utterances and the spellings seen in it."""
+        known = attributed.dropna(subset=["author"])
+        for corpus, author, doc in zip(known["corpus"], known["author"], known["doc_id"], strict=True):
+            k = (corpus, name_key(author))
+            self.names.setdefault(k, set()).add(author)
+            self.counts[k] += 1
+            self.docs.setdefault(k, set()).add(doc)
+        for k, v in aliases.items():
+            self.aliases.setdefault(k, set()).update(v)
+
+    def table(self) -> pd.DataFrame:
+        """The participants table (same rows as pipeline.attribute.participants)."""
+        rows = []
+        for corpus, key in sorted(self.names):
+            names = sorted(self.names[(corpus, key)])
+            rows.append({"corpus": corpus, "participant_id": f"{corpus}/{key.replace(' ', '-')}", "name": names[0],
+                         "aliases": sorted(self.aliases.get((corpus, key), set()) | set(names)),
+                         "n_utterances": self.counts[(corpus, key)], "documents": sorted(self.docs[(corpus, key)])})
+        return frame(rows, PARTICIPANTS)
+
+
+def _attribute_part(part: pd.DataFrame, post_authors: dict[str, str], cfg: AttributeConfig,
+                    clean: CleanConfig) -> tuple[pd.DataFrame, dict[tuple[str, str], set[str]]]:
+    authors = {d: post_authors[d] for d in part["doc_id"].unique() if d in post_authors}
+    return attribute_rows(part, authors, cfg, clean, progress=False)
+
+
+def attribute_to(utterances: Path, documents: Path, out: Path, cfg: AttributeConfig, clean: CleanConfig,
+                 engine: Engine, size: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Attribute partition by partition (by document); returns (slim attributed rows for metrics, participants)."""
+    docs = read_table(documents, DOCUMENTS)
+    post_authors = {d: a for d, a in zip(docs["doc_id"], docs["post_author"], strict=True) if isinstance(a, str)}
+    tally, slim = ParticipantTally(), []
+    fn = partial(_attribute_part, post_authors=post_authors, cfg=cfg, clean=clean)
+    with TableWriter(CLEAN_UTTERANCES, out, size) as w:
+        for attributed, aliases in engine.imap(fn, read_partitions(utterances, CLEAN_UTTERANCES, "doc_id", size),
+                                               total=_n_parts(utterances, size), desc="attribute"):
+            w.write(attributed)
+            tally.add(attributed, aliases)
+            slim.append(attributed.loc[attributed["included"], ["corpus", "author", "author_evidence",
+                                                                "author_confidence", "included"]])
+    cols = ["corpus", "author", "author_evidence", "author_confidence", "included"]
+    return (pd.concat(slim, ignore_index=True) if slim else pd.DataFrame(columns=cols)), tally.table()
+
+
+# --- segment ---
+
+
+def _segment_part(job: tuple[pd.DataFrame, dict[str, str | None]], forms: tuple[Form, ...],
+                  cfg: SegmentConfig) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any], int]:
+    part, sources = job
+    units, problems, metrics = segment(part, sources, forms, cfg, progress=False)
+    return units, problems, metrics, int(units["text"].str.len().sum()) if len(units) else 0
+
+
+def segment_to(utterances: Path, root: Path, out: Path, problems_out: Path, forms: tuple[Form, ...],
+               cfg: SegmentConfig, engine: Engine, size: int) -> dict[str, Any]:
+    """Segment partition by partition (by document), each with its decoded sources; returns metrics."""
+    def jobs() -> Iterator[tuple[pd.DataFrame, dict[str, str | None]]]:
+        for part in read_partitions(utterances, CLEAN_UTTERANCES, "doc_id", size):
+            yield part, read_sources(set(part["source_file"]), root)
+
+    totals: Counter[str] = Counter()
+    concepts: Counter[str] = Counter()
+    chars = 0
+    missing_seen: set[str] = set()
+    with contextlib.ExitStack() as stack:
+        w_units = stack.enter_context(TableWriter(UNITS, out, size))
+        w_probs = stack.enter_context(TableWriter(PROBLEMS, problems_out, size))
+        for units, probs, m, n_chars in engine.imap(partial(_segment_part, forms=forms, cfg=cfg), jobs(),
+                                                    total=_n_parts(utterances, size), desc="segment"):
+            missing = (probs["reason"] == "missing-source") & probs["source"].isin(missing_seen)
+            missing_seen.update(probs.loc[probs["reason"] == "missing-source", "source"])
+            w_units.write(units)
+            w_probs.write(probs[~missing])
+            for k in ("units", "utterances_segmented", "units_with_raw_span", "units_with_concept"):
+                totals[k] += m[k]
+            concepts.update(m["concept_units"])
+            chars += n_chars
+    return {**{k: int(totals[k]) for k in ("units", "utterances_segmented", "units_with_raw_span", "units_with_concept")},
+            "concept_units": dict(sorted(concepts.items())),
+            "mean_unit_chars": round(chars / totals["units"], 1) if totals["units"] else 0.0}

@@ -230,24 +230,25 @@ class ArgkpFinetuneConfig(_Section):
     """Fine-tuning the embedder on ArgKP train pairs (argument -> matching key point), CPU, seeded."""
 
     enabled: bool = False
-    loss: Literal["mnrl", "mnrl_hard", "cosent"] = "mnrl_hard"  # in-batch negatives (+ one labelled negative)
-    epochs: int = Field(1, ge=1)
-    batch_size: int = Field(32, ge=2)
-    lr: float = Field(2e-5, gt=0.0)
-    warmup_ratio: float = Field(0.1, ge=0.0, lt=1.0)
+    loss: Literal["mnrl", "mnrl_hard", "cosent"] = "mnrl_hard"  # in-batch negatives (+ one labelled non-match)
+    epochs: int = Field(10, ge=1)
+    batch_size: int = Field(64, ge=2)
+    lr: float = Field(1e-3, gt=0.0)
+    weight_decay: float = Field(0.01, ge=0.0)  # AdamW on W - I: pulls the adapter towards the identity
     scale: float = Field(20.0, gt=0.0)  # MNRL / CoSENT logit scale
-    max_seq_length: int = Field(128, ge=8)
     seed: int = 42
-    holdout_topics: int = Field(6, ge=1)  # --tune: topics of train held out from fine-tuning and scored
+    holdout_topics: int = Field(6, ge=1)  # --tune: train topics kept out of fine-tuning and scored
 
 
 class ArgkpConfig(_Section):
     """KPA-2021 benchmark: clusterer per topic+stance group for each representation, tuned on train."""
 
     embedding: ClustererOverrides = ClustererOverrides()
+    base_embedding: ClustererOverrides = ClustererOverrides()  # the encoder before fine-tuning (reference)
     tfidf: ClustererOverrides = ClustererOverrides()
     fusion: ClustererOverrides = ClustererOverrides()
     match_temperature: float | None = Field(20.0, gt=0.0)
+    base_match_temperature: float | None = Field(20.0, gt=0.0)
     tfidf_match_temperature: float | None = Field(20.0, gt=0.0)
     fusion_match_temperature: float | None = Field(20.0, gt=0.0)
     fusion_alpha: float = Field(0.5, ge=0.0, le=1.0)  # fused cosine = alpha * embedding + (1 - alpha) * TF-IDF
@@ -281,10 +282,24 @@ class ClusterConfig(_Section):
     argkp: ArgkpConfig = ArgkpConfig()
 
 
-class FrameConfig(_Section):
-    """Framing (codebook-driven): zero-shot or supervised route, validation against hand coding."""
+class StackedFrameConfig(_Section):
+    """Stacked framer (docs/frames.md): feature blocks into a regularised logistic regression."""
 
-    method: Literal["zeroshot", "supervised"] = "zeroshot"
+    blocks: tuple[str, ...] = ("unit", "context")  # unit context neighbours prototypes concepts words
+    c: float = Field(1.0, gt=0.0)  # inverse L2 strength
+    smoothing: float = Field(0.0, ge=0.0, le=1.0)  # weight of the utterance's mean probabilities
+    word_ngram_max: int = Field(2, ge=1)
+    word_min_df: int = Field(2, ge=1)
+    small_block_weight: float = Field(0.2, ge=0.0)  # scale of the standardised prototype/concept blocks
+
+
+FRAME_SELECTABLE = ("stacked.blocks", "stacked.c", "stacked.smoothing", "utterance_aggregate")
+
+
+class FrameConfig(_Section):
+    """Framing (codebook-driven): zero-shot, supervised or stacked route, validation against hand coding."""
+
+    method: Literal["zeroshot", "supervised", "stacked"] = "zeroshot"
     other_threshold: float = 0.3
     annotations: str = "data/annotations"
     seed: int = 42
@@ -294,6 +309,19 @@ class FrameConfig(_Section):
     class_weight: Literal["balanced"] | None = "balanced"
     utterance_ignore_residual: bool = True
     context_weight: float = Field(0.0, ge=0.0)
+    utterance_aggregate: Literal["vote", "mean"] = "vote"  # majority of unit frames | mean unit probabilities
+    stacked: StackedFrameConfig = StackedFrameConfig()
+    # Nested CV (stacked route): inner folds choose among these values, outer folds score.
+    select: dict[str, list[Any]] = Field(default_factory=dict)
+    inner_folds: int = Field(4, ge=2)
+
+    @field_validator("select")
+    @classmethod
+    def _known_select(cls, v: dict[str, list[Any]]) -> dict[str, list[Any]]:
+        bad = sorted(set(v) - set(FRAME_SELECTABLE))
+        if bad or any(not vals for vals in v.values()):
+            raise ValueError(f"frame.select: keys must be among {list(FRAME_SELECTABLE)} with non-empty lists (got {bad or list(v)})")
+        return v
 
 
 class PositionsConfig(_Section):

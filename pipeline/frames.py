@@ -15,6 +15,8 @@ import pandas as pd
 from pipeline.coding_core import align_unit_codes, align_utterance_codes, text_key
 from pipeline.config import ConfigError, FrameConfig, load_params, load_yaml
 from pipeline.embedders import make_embedder
+from pipeline.frame_cv import nested_out_of_fold, select_options, with_options
+from pipeline.frame_features import UnitBatch, make_batch
 from pipeline.framing import (
     Frame,
     aggregate_utterances,
@@ -41,51 +43,77 @@ from pipeline.schema import (
 from pipeline.validation import cohen_kappa, confusion, krippendorff_alpha, report
 
 
-def predict_units(units: pd.DataFrame, x: np.ndarray, method: str, frames: Sequence[Frame],
-                  prototypes: np.ndarray | None, gold: pd.DataFrame, cfg: FrameConfig) -> pd.DataFrame:
-    """Frame every unit with the chosen framer (the supervised one is fitted on all coded units)."""
-    framer = make_framer(method, frames, prototypes, cfg)
-    if method == "supervised":
-        rows = units.reset_index(drop=True).index[units["unit_id"].isin(gold["unit_id"])]
-        labels = units.iloc[rows][["unit_id"]].merge(gold, on="unit_id", how="left")["frame"]
-        framer.fit(x[rows], labels.tolist())
-    pred = framer.predict(x)
-    return pd.DataFrame({"corpus": units["corpus"].to_numpy(), "utterance_id": units["utterance_id"].to_numpy(),
-                         "unit_id": units["unit_id"].to_numpy(), "frame": pred.frame.astype(str),
-                         "score": pred.score.astype(float), "method": method})
-
-
-def out_of_fold(units: pd.DataFrame, x: np.ndarray, frames: Sequence[Frame], gold: pd.DataFrame,
-                cfg: FrameConfig) -> pd.DataFrame:
-    """Supervised predictions where no unit of an utterance was seen in training.
-
-    Stratified K-fold over coded units, grouped by utterance (seeded); each fold's model frames every
-    unit (coded or not) of its held-out utterances, so utterance scores are out-of-fold too.
-    """
-    from sklearn.model_selection import StratifiedGroupKFold
-
+def _gold_rows(units: pd.DataFrame, gold: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of the coded units in `units` and their gold frames."""
     units = units.reset_index(drop=True)
     coded = units.index[units["unit_id"].isin(gold["unit_id"])].to_numpy()
     y = units.iloc[coded][["unit_id"]].merge(gold, on="unit_id", how="left")["frame"].to_numpy()
-    groups = units["utterance_id"].to_numpy()
-    n_splits = min(cfg.cv_folds, len(set(groups[coded])))
-    cv = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=cfg.seed)
-    parts = []
-    for train, test in cv.split(coded, y, groups[coded]):
-        framer = make_framer("supervised", frames, None, cfg).fit(x[coded[train]], list(y[train]))
-        held = np.flatnonzero(np.isin(groups, groups[coded[test]]))
-        pred = framer.predict(x[held])
-        parts.append(pd.DataFrame({"utterance_id": groups[held], "unit_id": units["unit_id"].to_numpy()[held],
-                                   "frame": pred.frame.astype(str), "score": pred.score.astype(float)}))
-    return pd.concat(parts, ignore_index=True).sort_values("unit_id", kind="stable").reset_index(drop=True)
+    return coded, y
+
+
+def predict_units(units: pd.DataFrame, x: np.ndarray | UnitBatch, method: str, frames: Sequence[Frame],
+                  prototypes: np.ndarray | None, gold: pd.DataFrame, cfg: FrameConfig,
+                  gold_utts: pd.DataFrame | None = None) -> tuple[pd.DataFrame, np.ndarray, dict[str, Any]]:
+    """Frame every unit with the chosen framer (trained ones are fitted on all coded units).
+
+    With frame.select, the options are first chosen by grouped CV on all coded units. Returns the
+    unit frames, the (n, k) score matrix and the options used.
+    """
+    batch = x if isinstance(x, UnitBatch) else make_batch(units, x)
+    cfg = cfg.model_copy(update={"method": method})
+    options: dict[str, Any] = {}
+    if method != "zeroshot":
+        coded, y = _gold_rows(units, gold)
+        if method == "stacked" and cfg.select:
+            utts = dict(zip(gold_utts["utterance_id"], gold_utts["frame"], strict=True)) if gold_utts is not None else {}
+            options = select_options(batch, coded, y, utts, frames, prototypes, cfg).options
+            cfg = with_options(cfg, options)
+        framer = make_framer(method, frames, prototypes, cfg).fit(batch.take(coded), y.tolist())
+    else:
+        framer = make_framer(method, frames, prototypes, cfg)
+    pred = framer.predict(batch)
+    table = pd.DataFrame({"corpus": units["corpus"].to_numpy(), "utterance_id": units["utterance_id"].to_numpy(),
+                          "unit_id": units["unit_id"].to_numpy(), "frame": pred.frame.astype(str),
+                          "score": pred.score.astype(float), "method": method})
+    return table, pred.scores, {**options, "utterance_aggregate": cfg.utterance_aggregate}
+
+
+def out_of_fold(units: pd.DataFrame, x: np.ndarray | UnitBatch, frames: Sequence[Frame], gold: pd.DataFrame,
+                cfg: FrameConfig, prototypes: np.ndarray | None = None, gold_utts: pd.DataFrame | None = None,
+                group_by: np.ndarray | None = None) -> pd.DataFrame:
+    """Predictions where no unit of an utterance (or of a `group_by` group) was seen in training.
+
+    Stratified K-fold over coded units, grouped by utterance (seeded); each fold's model frames every
+    unit (coded or not) of its held-out utterances, so utterance scores are out-of-fold too. The
+    route is cfg.method (supervised or stacked); frame.select options are chosen by inner folds of
+    each outer training set (nested CV). The chosen options per fold are in `pred.attrs['chosen']`.
+    """
+    units = units.reset_index(drop=True)
+    batch = x if isinstance(x, UnitBatch) else make_batch(units, x)
+    if cfg.method == "zeroshot":
+        cfg = cfg.model_copy(update={"method": "supervised"})
+    coded, y = _gold_rows(units, gold)
+    utts = dict(zip(gold_utts["utterance_id"], gold_utts["frame"], strict=True)) if gold_utts is not None else {}
+    pred, chosen = nested_out_of_fold(batch, units["unit_id"].to_numpy(), coded, y, utts, frames, prototypes, cfg,
+                                      group_by)
+    pred.attrs["chosen"] = chosen
+    return pred
 
 
 def evaluate(pred: pd.DataFrame, gold_units: pd.DataFrame, gold_utts: pd.DataFrame, frame_ids: list[str],
              residual: str, cfg: FrameConfig, n_boot: int) -> dict[str, Any]:
-    """Unit- and utterance-level agreement of unit predictions with the coded units and utterances."""
+    """Unit- and utterance-level agreement of unit predictions with the coded units and utterances.
+
+    Utterances are aggregated with the rule in pred['utterance_aggregate'] (chosen per fold) when
+    present, else frame.utterance_aggregate; 'mean' needs pred['scores'].
+    """
     u = gold_units.merge(pred[["unit_id", "frame"]], on="unit_id", suffixes=("_gold", "_pred"))
-    utt_pred = aggregate_utterances(pred[pred["utterance_id"].isin(gold_utts["utterance_id"])],
-                                    frame_ids, residual, cfg.utterance_ignore_residual)
+    coded = pred[pred["utterance_id"].isin(gold_utts["utterance_id"])]
+    hows = coded["utterance_aggregate"] if "utterance_aggregate" in coded else pd.Series(cfg.utterance_aggregate, index=coded.index)
+    parts = [aggregate_utterances(part, frame_ids, residual, cfg.utterance_ignore_residual, how,
+                                  np.stack(part["scores"].to_list()) if how == "mean" else None)
+             for how, part in coded.groupby(hows, sort=True)]
+    utt_pred = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["utterance_id", "frame"])
     v = gold_utts.merge(utt_pred[["utterance_id", "frame"]], on="utterance_id", suffixes=("_gold", "_pred"))
     return {
         "unit": report(u["frame_gold"].tolist(), u["frame_pred"].tolist(), frame_ids, n_boot, cfg.seed),
@@ -146,9 +174,9 @@ class FramingResult:
     problems: list[dict]
 
 
-def frame_corpus(units: pd.DataFrame, x: np.ndarray, frames: Sequence[Frame], prototypes: np.ndarray,
+def frame_corpus(units: pd.DataFrame, x: np.ndarray | UnitBatch, frames: Sequence[Frame], prototypes: np.ndarray,
                  codes: dict[str, pd.DataFrame | None], topics: pd.DataFrame | None, cfg: FrameConfig) -> FramingResult:
-    """Frame units and utterances with cfg.method, validate both routes, cross-tab with topics.
+    """Frame units and utterances with cfg.method, validate the routes, cross-tab with topics.
 
     `codes` holds the raw annotation tables: 'units' and 'utterances' (coder1), 'second' (or None).
     Coded units whose text equals a codebook example are left out of validation.
@@ -167,14 +195,20 @@ def frame_corpus(units: pd.DataFrame, x: np.ndarray, frames: Sequence[Frame], pr
                  "detail": f"coded {kind} {r.get(key)!r} ({str(r.get('text'))[:60]!r}) matches no current {kind}"}
                 for kind, df, key in (("unit", lost, "unit_id"), ("utterance", lost_utts, "utterance_id"))
                 for r in df.to_dict("records")]
-    routes = {"zeroshot": predict_units(units, x, "zeroshot", frames, prototypes, gold, cfg),
-              "supervised": out_of_fold(units, x, frames, gold, cfg) if len(gold) else None}
+    batch = x if isinstance(x, UnitBatch) else make_batch(units, x)
+    zs, zs_scores, _ = predict_units(units, batch, "zeroshot", frames, prototypes, gold, cfg)
+    routes = {"zeroshot": zs.assign(scores=list(zs_scores))}
+    for name in dict.fromkeys(("supervised", cfg.method)):
+        if name != "zeroshot" and len(gold):
+            routes[name] = out_of_fold(units, batch, frames, gold, cfg.model_copy(update={"method": name}),
+                                       prototypes, gold_utts)
     results = {name: evaluate(pred, gold, gold_utts, frame_ids, residual, cfg,
                               cfg.bootstrap if name == cfg.method else 0)
-               for name, pred in routes.items() if pred is not None}
+               for name, pred in routes.items()}
     chosen = results.get(cfg.method)
-    unit_frames = predict_units(units, x, cfg.method, frames, prototypes, gold, cfg)
-    utt = aggregate_utterances(unit_frames, frame_ids, residual, cfg.utterance_ignore_residual)
+    unit_frames, scores, options = predict_units(units, batch, cfg.method, frames, prototypes, gold, cfg, gold_utts)
+    utt = aggregate_utterances(unit_frames, frame_ids, residual, cfg.utterance_ignore_residual,
+                               options["utterance_aggregate"], scores)
     utt = utt.merge(units[["utterance_id", "corpus"]].drop_duplicates("utterance_id"), on="utterance_id")
     utt["share_frames"] = [frame_ids] * len(utt)
     crosstab = frame_topic_crosstab(unit_frames, topics) if topics is not None else pd.DataFrame(columns=FRAME_TOPICS.names)
@@ -188,7 +222,10 @@ def frame_corpus(units: pd.DataFrame, x: np.ndarray, frames: Sequence[Frame], pr
                    "excluded_as_codebook_examples": int(is_example.sum()),
                    "unaligned_unit_codes": len(lost), "unaligned_utterance_codes": len(lost_utts)},
         "frame_shares": {f: round(float((unit_frames["frame"] == f).mean()), 4) for f in frame_ids} if len(units) else {},
-        "cv": {"folds": cfg.cv_folds, "grouped_by": "utterance", "seed": cfg.seed},
+        "cv": {"folds": cfg.cv_folds, "grouped_by": "utterance", "seed": cfg.seed,
+               "inner_folds": cfg.inner_folds if cfg.select and cfg.method == "stacked" else None,
+               "chosen_per_outer_fold": routes[cfg.method].attrs.get("chosen") if cfg.method in routes else None,
+               "final_options": options},
     }
     if codes.get("second") is not None:
         first = align_unit_codes(codes["units"], units)[0]
@@ -211,8 +248,8 @@ def main(argv: list[str]) -> int:
         missing = sorted(set(units["unit_id"]) - set(emb.index))
         if missing:
             raise ValueError(f"{args.embeddings}: no vectors for {len(missing)} units (e.g. {missing[:3]})")
-        x = np.stack([np.asarray(v, dtype=np.float64) for v in emb.loc[units["unit_id"], "vector"]])
-        x = contextualise(x, units["utterance_id"].tolist(), cfg.context_weight)
+        raw = np.stack([np.asarray(v, dtype=np.float64) for v in emb.loc[units["unit_id"], "vector"]])
+        x = make_batch(units, raw, contextualise(raw, units["utterance_id"].tolist(), cfg.context_weight))
         codes = {"units": load_codes(args.unit_codes, UNIT_CODES),
                  "utterances": load_codes(args.utterance_codes, UTTERANCE_CODES),
                  "second": load_codes(args.second_coder, UNIT_CODES) if args.second_coder else None}

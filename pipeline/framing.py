@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.config import ConfigError, FrameConfig
+from pipeline.frame_features import StackedFramer, UnitBatch, vectors_of
 
 
 @dataclass(frozen=True)
@@ -71,11 +72,11 @@ class Framer(Protocol):
 
     name: str
 
-    def fit(self, x: np.ndarray, y: Sequence[str]) -> Framer:
-        """Learn from labelled unit vectors (a no-op for rule or zero-shot framers)."""
+    def fit(self, x: np.ndarray | UnitBatch, y: Sequence[str]) -> Framer:
+        """Learn from labelled units (a no-op for rule or zero-shot framers)."""
         ...
 
-    def predict(self, x: np.ndarray) -> FramePrediction:
+    def predict(self, x: np.ndarray | UnitBatch) -> FramePrediction:
         """Frame and score for each row of `x`."""
         ...
 
@@ -99,12 +100,13 @@ class ZeroShotFramer:
         self.prototypes = _unit_rows(prototypes)
         self.threshold = cfg.other_threshold
 
-    def fit(self, x: np.ndarray, y: Sequence[str]) -> ZeroShotFramer:
+    def fit(self, x: np.ndarray | UnitBatch, y: Sequence[str]) -> ZeroShotFramer:
         """Nothing to learn."""
         return self
 
-    def predict(self, x: np.ndarray) -> FramePrediction:
+    def predict(self, x: np.ndarray | UnitBatch) -> FramePrediction:
         """Best frame by cosine; the residual frame when no frame reaches the threshold."""
+        x = vectors_of(x)
         sims = _unit_rows(x) @ self.prototypes.T if len(x) else np.zeros((0, len(self.frame_ids)))
         best = sims.argmax(axis=1) if len(x) else np.zeros(0, dtype=int)
         score = sims[np.arange(len(best)), best] if len(x) else np.zeros(0)
@@ -124,10 +126,11 @@ class SupervisedFramer:
         self.cfg = cfg
         self.model: Any = None
 
-    def fit(self, x: np.ndarray, y: Sequence[str]) -> SupervisedFramer:
+    def fit(self, x: np.ndarray | UnitBatch, y: Sequence[str]) -> SupervisedFramer:
         """Fit on labelled vectors (classes absent from `y` get probability 0)."""
         from sklearn.linear_model import LogisticRegression
 
+        x = vectors_of(x)
         unknown = sorted(set(y) - set(self.frame_ids))
         if unknown:
             raise ValueError(f"labels not in the codebook frames: {unknown}")
@@ -137,10 +140,11 @@ class SupervisedFramer:
         ).fit(np.asarray(x, dtype=np.float64), list(y))
         return self
 
-    def predict(self, x: np.ndarray) -> FramePrediction:
+    def predict(self, x: np.ndarray | UnitBatch) -> FramePrediction:
         """Most probable frame; score = its predicted probability."""
         if self.model is None:
             raise RuntimeError("SupervisedFramer.predict called before fit")
+        x = vectors_of(x)
         k = len(self.frame_ids)
         scores = np.zeros((len(x), k))
         if len(x):
@@ -155,6 +159,7 @@ class SupervisedFramer:
 FRAMERS: dict[str, Callable[[Sequence[Frame], np.ndarray | None, FrameConfig], Framer]] = {
     "zeroshot": ZeroShotFramer,
     "supervised": SupervisedFramer,
+    "stacked": StackedFramer,
 }
 
 
@@ -171,16 +176,24 @@ def prototype_vectors(frames: Sequence[Frame], embed: Callable[[list[str]], np.n
 
 
 def aggregate_utterances(
-    unit_frames: pd.DataFrame, frame_ids: Sequence[str], residual: str, ignore_residual: bool
+    unit_frames: pd.DataFrame, frame_ids: Sequence[str], residual: str, ignore_residual: bool,
+    how: str = "vote", scores: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Per utterance: share of each frame among its units, and its frame.
 
-    The frame is the most frequent one (ties: larger summed unit score, then codebook order); with
-    `ignore_residual` the residual frame wins only when every unit is residual. Score = its share.
+    how='vote': the most frequent frame (ties: larger summed unit score, then codebook order).
+    how='mean': the frame with the highest mean unit probability (`scores`, rows aligned with
+    `unit_frames`, columns `frame_ids`). With `ignore_residual` the residual frame wins only when
+    every unit is residual. Score = the share of units with the chosen frame.
     Needs columns utterance_id, frame, score; returns utterance_id, frame, score, n_units, shares.
     """
+    if how not in ("vote", "mean"):
+        raise ValueError(f"utterance aggregation {how!r}: choose vote or mean")
+    if how == "mean" and (scores is None or len(scores) != len(unit_frames)):
+        raise ValueError("utterance aggregation 'mean' needs one score row per unit")
     rows = []
     order = {f: i for i, f in enumerate(frame_ids)}
+    positions = pd.Series(np.arange(len(unit_frames)), index=unit_frames.index)
     for utt, grp in unit_frames.groupby("utterance_id", sort=True):
         counts = grp["frame"].value_counts()
         sums = grp.groupby("frame")["score"].sum()
@@ -188,7 +201,14 @@ def aggregate_utterances(
         candidates = [f for f in frame_ids if counts.get(f, 0) > 0]
         if ignore_residual and any(f != residual for f in candidates):
             candidates = [f for f in candidates if f != residual]
-        best = min(candidates, key=lambda f: (-counts[f], -round(float(sums[f]), 12), order[f]))
+            pool = [f for f in frame_ids if f != residual]
+        else:
+            pool = list(frame_ids) if not ignore_residual else candidates
+        if how == "mean":
+            mean = np.asarray(scores)[positions[grp.index].to_numpy()].mean(axis=0)
+            best = max(pool, key=lambda f: (round(float(mean[order[f]]), 12), -order[f]))
+        else:
+            best = min(candidates, key=lambda f: (-counts[f], -round(float(sums[f]), 12), order[f]))
         rows.append({"utterance_id": utt, "frame": best, "score": shares[order[best]],
                      "n_units": len(grp), "shares": shares})
     return pd.DataFrame(rows, columns=["utterance_id", "frame", "score", "n_units", "shares"])

@@ -252,7 +252,8 @@ def run_to(corpora: Iterable[CorpusConfig], params: IngestConfig, root: Path, pa
     are identical to `run`'s.
     """
     with contextlib.ExitStack() as stack:
-        writers = {k: stack.enter_context(TableWriter(t, paths[k])) for k, t in TABLES_OUT.items()}
+        # entered in reverse so that they are published in TABLES_OUT order (documents first), as before
+        writers = {k: stack.enter_context(TableWriter(t, paths[k])) for k, t in reversed(TABLES_OUT.items())}
         buffers: dict[str, list[dict[str, Any]]] = {k: [] for k in TABLES_OUT}
 
         def add(parsed: Parsed, final: bool = False) -> None:

@@ -84,7 +84,7 @@ def sha256_text(text: str) -> str:
 
 def iter_row_groups(path: Path, table: Table | None = None, columns: list[str] | None = None) -> Iterator[pd.DataFrame]:
     """Yield a Parquet table one row group at a time (checked against `table` when given)."""
-    pf = pq.ParquetFile(path)
+    pf = _parquet_file(path)
     for i in range(pf.num_row_groups):
         df = pf.read_row_group(i, columns=columns).to_pandas()
         yield conform(df, table) if table is not None and columns is None else df
@@ -92,14 +92,22 @@ def iter_row_groups(path: Path, table: Table | None = None, columns: list[str] |
 
 def count_rows(path: Path) -> int:
     """Number of rows of a Parquet file, from its footer."""
-    return int(pq.ParquetFile(path).metadata.num_rows)
+    return int(_parquet_file(path).metadata.num_rows)
+
+
+def _parquet_file(path: Path) -> pq.ParquetFile:
+    """Open a Parquet file; a file that is not Parquet raises ValueError naming it."""
+    try:
+        return pq.ParquetFile(path)
+    except pa.ArrowInvalid as e:
+        raise ValueError(f"{path}: not a Parquet table ({e})") from None
 
 
 class TableWriter:
     """Append DataFrames to one Parquet table in row groups; the file appears only when the block succeeds.
 
     Use as a context manager: `with TableWriter(TABLE, path) as w: w.write(df)`. Rows are buffered
-    up to `row_group_size` and written as one row group; on an exception the partial file is removed
+    and written in row groups of exactly `row_group_size` (the last may be shorter); on an exception the partial file is removed
     and the old `path` (if any) is left untouched. Zero rows give a valid empty table.
     """
 
@@ -125,21 +133,25 @@ class TableWriter:
         self._buffered += len(df)
         self.rows += len(df)
         if self._buffered >= self.row_group_size:
-            self._flush()
+            self._flush(final=False)
 
-    def _flush(self) -> None:
+    def _flush(self, final: bool) -> None:
+        """Write the buffered rows as row groups of exactly `row_group_size` (the rest stays, unless final)."""
         if not self._buffer or self._writer is None:
             return
         df = pd.concat(self._buffer, ignore_index=True) if len(self._buffer) > 1 else self._buffer[0]
-        self._writer.write_table(pa.Table.from_pandas(df, schema=self.table.arrow_schema, preserve_index=False),
-                                 row_group_size=self.row_group_size)
-        self._buffer, self._buffered = [], 0
+        n = len(df) if final else len(df) - len(df) % self.row_group_size
+        if n:
+            self._writer.write_table(pa.Table.from_pandas(df.iloc[:n], schema=self.table.arrow_schema,
+                                                          preserve_index=False), row_group_size=self.row_group_size)
+        rest = df.iloc[n:]
+        self._buffer, self._buffered = ([rest] if len(rest) else []), len(rest)
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         assert self._ctx is not None and self._writer is not None
         try:
             if exc_type is None:
-                self._flush()
+                self._flush(final=True)
                 if self.rows == 0:  # an empty table still carries its schema (one empty row group)
                     self._writer.write_table(self.table.arrow_schema.empty_table())
         finally:

@@ -116,7 +116,9 @@ def test_analysis_pages_load_render_offline(analysis_report: Path) -> None:
 
 def click_point(page: object, selector: str) -> None:
     """A real mouse click on the centre of a chart element (plotly turns it into plotly_click)."""
-    box = page.locator(selector).first.bounding_box()
+    target = page.locator(selector).first
+    target.scroll_into_view_if_needed()
+    box = target.bounding_box()
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
 

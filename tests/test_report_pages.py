@@ -36,6 +36,7 @@ from tests.report_tables import (
     topic_tables,
 )
 
+ESCAPED = PAYLOAD.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 FIGS = {"topics_map": {"data": [{"type": "scatter", "customdata": [[0, "0_crm", 2]], "x": [0], "y": [0]}],
                        "layout": {"width": 1000, "title": {"text": "map"}}},
         "topics_barchart": {"data": [{"type": "bar", "x": [0.2, 0.1], "y": ["buy  ", "zebra  "]}],
@@ -62,6 +63,7 @@ def test_frames_overall_document_time_cells() -> None:
     people = {r["key"]: r["n"] for r in ctx["by_participant"]}
     assert people == {"Pat": 2, PAYLOAD: 1, "Kim": 1}
     bars = figure(ctx, "fig-frames-documents")["data"]
+    assert bars[0]["y"][0] == f"Doc {ESCAPED}"
     assert [b["name"] for b in bars] == [OT, MF]
     assert bars[1]["customdata"][0]["units"] == "t/d/post/s0 t/d/post/s1" and bars[1]["x"][0] == pytest.approx(2 / 3)
     assert set(ctx["units_data"]) == {"t/d/post/s0", "t/d/post/s1", "t/d/c1/s0", "t/e/post/s0"}
@@ -75,8 +77,8 @@ def test_topics_figures_gain_unit_ids() -> None:
     assert FIGS["topics_map"]["data"][0]["customdata"] == [[0, "0_crm", 2]]  # input untouched
     texts = {"t/d/post/s0": "CRM is a tool.", "t/d/post/s1": "Buy it."}
     bars = clickable_barchart(FIGS["topics_barchart"], by_topic, texts)["data"][0]["customdata"]
-    assert bars == [{"units": "t/d/post/s1", "title": "Topic 0 · buy"},
-                    {"units": "t/d/post/s0 t/d/post/s1", "title": "Topic 0 · zebra"}]  # no unit has it: all
+    assert [(b["units"], b["title"]) for b in bars] == [
+        ("t/d/post/s1", "Topic 0 · buy"), ("t/d/post/s0 t/d/post/s1", "Topic 0 · zebra")]  # no unit has it: all
     leaves = clickable_hierarchy(FIGS["topics_hierarchy"], by_topic)["data"][-1]
     assert leaves["y"] == [-5.0] and leaves["customdata"][0]["units"] == "t/d/post/s0 t/d/post/s1"
 
@@ -113,7 +115,11 @@ def test_positions_matrix_relations_replies() -> None:
     assert ctx["units_data"]["t/d/c1"]["speaker"] == PAYLOAD  # the reply itself, for the quotes panel
     pmap = figure(ctx, "fig-participant-map")["data"]
     assert [tr["name"] for tr in pmap] == ["tool", "strategy", "none"]
-    assert pmap[0]["customdata"] == [{"units": "t/d/post/s0 t/d/post/s1", "title": "Pat"}]
+    assert pmap[0]["customdata"] == [{"units": "t/d/post/s0 t/d/post/s1", "title": "Pat", "label": "Pat"}]
+    # plotly reads a little HTML in labels (<a href>): data text reaches it escaped, the quotes panel gets it raw
+    assert pmap[1]["text"] == [ESCAPED] and pmap[1]["customdata"][0]["title"] == PAYLOAD
+    net = figure(ctx, "fig-reply-network")["data"]
+    assert ESCAPED in net[-1]["text"] and net[1]["customdata"][0]["label"] == f"{ESCAPED} → Pat: rebut"
 
 
 def test_role_order_merges_codebook_order() -> None:
@@ -170,3 +176,12 @@ def test_threads_colour_units_by_frame_with_legend() -> None:
     assert 'class="unit fc-1" id="u-t--d--post--s0"' in html  # marketing-first = second codebook frame
     assert 'class="unit fc-0" id="u-t--d--c1--s0"' in html
     assert '<span class="sw sw-0"></span>other' in html
+
+
+def test_empty_analysis_tables_still_render() -> None:
+    tables = {k: (v.iloc[0:0] if k in ("unit_frames", "utterance_frames", "topics", "unit_topics", "positions",
+                                       "relations", "participant_map", "replies", "reply_pairs") else v)
+              for k, v in all_tables().items()}
+    pages = build_pages(tables, "R", "now", metrics={"cluster": {"n_topics": 0}})
+    assert {"frames.html", "topics.html", "positions.html"} <= set(pages) and "validation.html" not in pages
+    assert "How the 0 argument units are framed" in pages["frames.html"]

@@ -50,9 +50,15 @@ def ordered(values: Iterable[str], preferred: Sequence[str] = ()) -> list[str]:
     return [v for v in preferred if v in seen] + sorted(seen - set(preferred))
 
 
+def esc(text: Any) -> str:
+    """Text for plotly labels, which read a little HTML (<a href>, <b>): data text shown, never interpreted."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def point(units: Sequence[str], title: str) -> dict[str, str]:
-    """Plotly customdata of one clickable point: its unit ids and the quotes panel's title."""
-    return {"units": ids_attr(units), "title": title}
+    """Plotly customdata of one clickable point: its unit ids, the quotes panel's title (plain text, shown by
+    report.js with textContent) and the same title escaped for plotly's hover label (`%{customdata.label}`)."""
+    return {"units": ids_attr(units), "title": title, "label": esc(title)}
 
 
 def stacked_bars(categories: list[str], series: list[str], counts: dict[tuple[str, str], list[str]],
@@ -65,10 +71,10 @@ def stacked_bars(categories: list[str], series: list[str], counts: dict[tuple[st
         totals = {c: sum(len(counts.get((c, t), [])) for t in series) for c in categories}
         vals = [len(counts.get((c, s), [])) / (totals[c] or 1) if share else len(counts.get((c, s), []))
                 for c in categories]
-        names = [labels.get(c, c) for c in categories]
+        names = [esc(labels.get(c, c)) for c in categories]
         cd = [point(counts.get((c, s), []), f"{s} · {labels.get(c, c)}") for c in categories]
-        trace = {"type": "bar", "name": s, "marker": {"color": colour(i)}, "customdata": cd,
-                 "hovertemplate": "%{customdata.title}: %{" + ("x" if horizontal else "y")
+        trace = {"type": "bar", "name": esc(s), "marker": {"color": colour(i)}, "customdata": cd,
+                 "hovertemplate": "%{customdata.label}: %{" + ("x" if horizontal else "y")
                  + (":.0%" if share else "") + "}<extra></extra>"}
         trace.update({"orientation": "h", "x": vals, "y": names} if horizontal else {"x": names, "y": vals})
         data.append(trace)
@@ -93,10 +99,10 @@ def heatmap(rows: list[str], cols: list[str], cells: dict[tuple[str, str], list[
     z = [[(values or {}).get((r, c), len(cells.get((r, c), []))) for c in cols] for r in rows]
     cd = [[point(cells.get((r, c), []), f"{labels.get(r, r)} · {labels.get(c, c)}") for c in cols] for r in rows]
     text = [[(f"{v:.0%}" if values else str(v)) if v else "" for v in row] for row in z]
-    return {"data": [{"type": "heatmap", "z": z, "x": [labels.get(c, c) for c in cols],
-                      "y": [labels.get(r, r) for r in rows], "customdata": cd, "text": text,
+    return {"data": [{"type": "heatmap", "z": z, "x": [esc(labels.get(c, c)) for c in cols],
+                      "y": [esc(labels.get(r, r)) for r in rows], "customdata": cd, "text": text,
                       "texttemplate": "%{text}", "colorscale": SEQUENTIAL, "showscale": False,
-                      "hovertemplate": "%{customdata.title}: %{z}<extra></extra>", "xgap": 1, "ygap": 1}],
+                      "hovertemplate": "%{customdata.label}: %{z}<extra></extra>", "xgap": 1, "ygap": 1}],
             "layout": {"title": {"text": title, "y": 0.99, "yanchor": "top"},
                        "yaxis": {"autorange": "reversed", "automargin": True},
                        "xaxis": {"automargin": True, "side": "top"}, "margin": {"t": 110, "l": 60, "r": 20, "b": 20},

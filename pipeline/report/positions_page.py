@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline.report.drill import colour, ids_attr, point, unit_lookup, utterance_lookup
+from pipeline.report.drill import colour, esc, ids_attr, point, unit_lookup, utterance_lookup
 
 STANCES = ("agree", "partly_agree", "rebut", "neutral")  # REPLY_PAIRS columns n_<stance>, in schema order
 
@@ -102,13 +102,13 @@ def map_figure(pmap: pd.DataFrame, roles: list[str], by_part: dict[str, list[str
     key = pmap["dominant_role"].fillna("none")
     for role in [*[r for r in roles if r in set(key)], *sorted(set(key) - set(roles))]:
         g = pmap[key == role]
-        data.append({"type": "scatter", "mode": "markers+text", "name": role, "x": g["x"].tolist(),
-                     "y": g["y"].tolist(), "text": g["name"].tolist(), "textposition": "top center",
+        data.append({"type": "scatter", "mode": "markers+text", "name": esc(role), "x": g["x"].tolist(),
+                     "y": g["y"].tolist(), "text": [esc(n) for n in g["name"]], "textposition": "top center",
                      "marker": {"size": [8 + 2 * math.sqrt(n) for n in g["n_units"]],
                                 "color": colour(roles.index(role)) if role in roles else "#999"},
                      "customdata": [point(by_part.get(p, []), n) for p, n in zip(g["participant_id"], g["name"],
                                                                                   strict=True)],
-                     "hovertemplate": "%{text}<extra>" + role + "</extra>"})
+                     "hovertemplate": "%{text}<extra>" + esc(role) + "</extra>"})
     return {"data": data, "layout": {"title": {"text": "Participant map (colour: dominant role)"}, "height": 560,
                                      "xaxis": {"zeroline": False, "title": {"text": "PC 1"}},
                                      "yaxis": {"zeroline": False, "title": {"text": "PC 2"}}}}
@@ -141,14 +141,14 @@ def reply_network(pairs: pd.DataFrame, names: dict[str, str]) -> dict[str, Any]:
                      "marker": {"size": [6 + 2 * n for n in g["n_replies"]], "color": colour(i), "symbol": "diamond"},
                      "customdata": [point(list(u), f"{names.get(a, a)} → {names.get(b, b)}: {stance}")
                                     for u, a, b in zip(g.utterance_ids, g.replier_id, g.addressee_id, strict=True)],
-                     "hovertemplate": "%{customdata.title}<extra></extra>"})
+                     "hovertemplate": "%{customdata.label}<extra></extra>"})
     wrote = {p: sorted(u for lst in pairs.loc[pairs.replier_id == p, "utterance_ids"] for u in lst) for p in nodes}
     data.append({"type": "scatter", "mode": "markers+text", "name": "participants", "showlegend": False,
                  "x": [pos[p][0] for p in nodes], "y": [pos[p][1] for p in nodes],
-                 "text": [names.get(p, p) for p in nodes], "textposition": "top center",
+                 "text": [esc(names.get(p, p)) for p in nodes], "textposition": "top center",
                  "marker": {"size": 12, "color": "#1d2330"},
                  "customdata": [point(wrote[p], f"replies by {names.get(p, p)}") for p in nodes],
-                 "hovertemplate": "%{customdata.title}<extra></extra>"})
+                 "hovertemplate": "%{customdata.label}<extra></extra>"})
     hidden = {"visible": False, "range": [-1.35, 1.35]}
     return {"data": data, "layout": {"title": {"text": "Who replies to whom (edge colour: dominant stance; "
                                                         "diamond nearer the addressee)"},

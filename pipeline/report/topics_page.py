@@ -72,6 +72,7 @@ def clickable_barchart(fig: dict[str, Any], by_topic: dict[int, list[str]], text
             hits = [u for u in ids if word.casefold() in texts.get(u, "").casefold()] or ids
             cd.append(point(hits, f"{title} · {word}"))
         trace["customdata"] = cd
+        trace["hovertemplate"] = "%{customdata.label}: %{x:.3f}<extra>click for units</extra>"
     _fit(out)
     return out
 
@@ -88,7 +89,7 @@ def clickable_hierarchy(fig: dict[str, Any], by_topic: dict[int, list[str]]) -> 
                             "x": [0.0] * len(leaves), "y": [v for _, v, _ in leaves],
                             "marker": {"size": 9, "color": "#2f5fb3"},
                             "customdata": [point(by_topic.get(t, []), f"Topic {label}") for t, _, label in leaves],
-                            "hovertemplate": "%{customdata.title}<extra>click for units</extra>"})
+                            "hovertemplate": "%{customdata.label}<extra>click for units</extra>"})
     _fit(out)
     return out
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from pipeline.report.drill import SEQUENTIAL
+from pipeline.report.drill import SEQUENTIAL, esc
 
 Z95 = 1.959964  # normal quantile of a two-sided 95% interval
 SUMMARY_KEYS = ("accuracy", "macro_f1", "kappa", "alpha", "agreement")
@@ -68,11 +68,12 @@ def per_class(block: dict[str, Any], labels: list[str], matrix: list[list[int]])
 def confusion_figure(labels: list[str], matrix: list[list[int]], rows: str, cols: str, title: str) -> dict[str, Any]:
     """Heatmap of a confusion matrix, coloured by row share, annotated with counts."""
     shares = [[x / (sum(r) or 1) for x in r] for r in matrix]
+    labels = [esc(x) for x in labels]
     return {"data": [{"type": "heatmap", "z": shares, "x": labels, "y": labels, "text": matrix,
                       "texttemplate": "%{text}", "colorscale": SEQUENTIAL, "zmin": 0, "zmax": 1, "xgap": 1, "ygap": 1,
                       "colorbar": {"title": {"text": f"share of {rows}"}, "tickformat": ".0%"},
                       "hovertemplate": f"{rows} %{{y}} · {cols} %{{x}}: %{{text}}<extra></extra>"}],
-            "layout": {"title": {"text": title}, "height": 160 + 42 * len(labels),
+            "layout": {"title": {"text": esc(title)}, "height": 160 + 42 * len(labels),
                        "xaxis": {"title": {"text": cols}, "side": "bottom", "automargin": True},
                        "yaxis": {"title": {"text": rows}, "autorange": "reversed", "automargin": True}}}
 

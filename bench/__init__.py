@@ -1,0 +1,1 @@
+"""Scaling benchmark (make bench): synthetic corpora, throughput, memory, engine and cache ratios."""

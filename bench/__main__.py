@@ -1,0 +1,199 @@
+"""`python -m bench` (make bench): scaling benchmark; prints ratios, writes reports/bench.json and reports/bench.md.
+
+Measured in one run, each heavy part in its own subprocess (peak RSS is that process's own):
+ingest+clean+attribute+segment throughput and peak RSS over a scaling series of synthetic corpora;
+local vs Dask LocalCluster wall time on the largest; embed-stage throughput over a bare
+SentenceTransformer.encode; the cost of adding new units to an embedded corpus (cache) against
+embedding them alone; no-op `dvc repro` time over `dvc status` time in a scratch project.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bench.synth import DEFAULT_SHAPE, Shape, derive_shape, write_corpus
+
+ROOT = Path(__file__).resolve().parents[1]
+PY = sys.executable
+DVC = str(Path(PY).with_name("dvc"))
+
+
+def machine() -> dict[str, Any]:
+    """nproc, RAM, CPU model and load when the run started."""
+    cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
+                if ln.startswith("model name")), platform.processor())
+    mem_kb = next(int(ln.split()[1]) for ln in Path("/proc/meminfo").read_text().splitlines() if ln.startswith("MemTotal"))
+    return {"nproc": os.cpu_count(), "ram_gb": round(mem_kb / 1024 ** 2, 1), "cpu": cpu,
+            "loadavg_at_start": [round(x, 2) for x in os.getloadavg()], "python": platform.python_version()}
+
+
+def measured_shape(real: Path) -> Shape:
+    """Thread shape from the seeds and the real threads (DEFAULT_SHAPE when none can be read)."""
+    import pandas as pd
+
+    from pipeline.adapters.base import Source
+    from pipeline.config import load_params
+    from pipeline.ingest import parse_source, run
+
+    params = load_params(ROOT / "params.yaml")
+    frames, used = [run(params.corpora, params.ingest, ROOT)["utterances"]], ["seeds"]
+    for fmt, rel in (("reddit_json", "threads/reddit_json"), ("wxr", "threads/wordpress_wxr"),
+                     ("html", "threads/hackernews_html")):
+        for path in sorted((real / rel).glob("*")) if (real / rel).is_dir() else []:
+            parsed = parse_source(Source("real", str(path), path.read_bytes(), {}), fmt, params.ingest)
+            frames.append(pd.DataFrame(parsed.utterances))
+            used.append(f"{rel}/{path.name}")
+    try:
+        return derive_shape(frames, used)
+    except (KeyError, ValueError):
+        return DEFAULT_SHAPE
+
+
+def make_project(folder: Path, n: int, shape: Shape, seed: int) -> dict[str, int]:
+    """A scratch project: synthetic corpus, params.yaml (the project's, with this corpus) and the codebook."""
+    params = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
+    params["corpora"] = [{"name": "synth", "path": "data/raw/synth", "format": "thread_text"}]
+    (folder / "codebooks").mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / params["segment"]["codebook"], folder / params["segment"]["codebook"])
+    (folder / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return write_corpus(folder / "data" / "raw" / "synth", n, shape, seed)
+
+
+def task(name: str, args: dict[str, Any]) -> dict[str, Any]:
+    """Run a bench task in a fresh process; its JSON result."""
+    env = {**os.environ, "CI": "1", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([PY, "-m", "bench.tasks", name, json.dumps(args)], capture_output=True, text=True, env=env,
+                          cwd=ROOT)
+    if proc.returncode != 0:
+        raise RuntimeError(f"bench task {name} failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def dvc_ratio(work: Path) -> dict[str, Any]:
+    """No-op `dvc repro` time over `dvc status` time, in a scratch copy of the project's first stages on the seeds."""
+    proj = work / "dvcproj"
+    for d in ("pipeline", "codebooks", "data/raw/seeds"):
+        shutil.copytree(ROOT / d, proj / d, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "params.yaml", proj / "params.yaml")
+    stages = yaml.safe_load((ROOT / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
+    keep = {k: stages[k] for k in ("ingest", "clean", "attribute", "segment")}
+    (proj / "dvc.yaml").write_text(yaml.safe_dump({"stages": keep}, sort_keys=False), encoding="utf-8")
+    env = {**os.environ, "CI": "1", "DVC_NO_ANALYTICS": "1", "PATH": f"{Path(PY).parent}:{os.environ.get('PATH', '')}"}
+
+    def run(*cmd: str) -> float:
+        t = time.perf_counter()
+        subprocess.run([DVC, *cmd], cwd=proj, env=env, check=True, capture_output=True)
+        return time.perf_counter() - t
+
+    run("init", "--no-scm")
+    first = run("repro")
+    repro = min(run("repro") for _ in range(3))
+    status = min(run("status") for _ in range(3))
+    return {"first_repro_seconds": round(first, 2), "noop_repro_seconds": round(repro, 2),
+            "status_seconds": round(status, 2), "ratio_noop_repro_over_status": round(repro / status, 3)}
+
+
+def markdown(res: dict[str, Any]) -> str:
+    """The README table."""
+    m = res["machine"]
+    lines = [f"Machine: {m['nproc']} cores ({m['cpu']}), {m['ram_gb']} GB RAM, load {m['loadavg_at_start']} at start "
+             f"(shared with other sessions). Corpora: synthetic thread_text, shape from seeds + real threads.", "",
+             "| comments | utterances | units | seconds | comments/s | peak RSS (MB) |", "|---:|---:|---:|---:|---:|---:|"]
+    for r in res["scaling"]:
+        lines.append(f"| {r['comments']:,} | {r['utterances']:,} | {r['units']:,} | {r['seconds']} | "
+                     f"{r['comments_per_second']} | {r['peak_rss_mb']} |")
+    d = res.get("dask")
+    if d:
+        lines += ["", f"Local vs Dask LocalCluster ({d['dask']['n_workers']} workers) on {d['comments']:,} comments: "
+                      f"{d['local_seconds']} s vs {d['dask_seconds']} s (dask/local = {d['ratio_dask_over_local']})."]
+    e = res.get("embed")
+    if e:
+        lines += ["", f"Embed stage / bare encode throughput on {e['n_texts']} units: {e['ratio_stage_over_bare_throughput']}"
+                      f" ({e['stage_seconds']} s vs {e['bare_encode_seconds']} s). Adding {e['incremental']['n_new_units']}"
+                      f" units to {e['incremental']['n_existing_units']} embedded ones costs "
+                      f"{e['incremental']['ratio']} x embedding them alone."]
+    v = res.get("dvc")
+    if v:
+        lines += ["", f"No-op `dvc repro` / `dvc status`: {v['ratio_noop_repro_over_status']} "
+                      f"({v['noop_repro_seconds']} s / {v['status_seconds']} s)."]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run every measurement; print a summary; write reports/bench.json and reports/bench.md."""
+    ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="1000,3000,10000,100000", help="comments per corpus in the scaling series")
+    ap.add_argument("--dask-size", type=int, default=None, help="corpus for local vs Dask (default: the largest)")
+    ap.add_argument("--embed-n", type=int, default=2000, help="units in the embed-ratio sample")
+    ap.add_argument("--new", type=int, default=200, help="new units added in the incremental measurement")
+    ap.add_argument("--skip", default="", help="comma list of parts to skip: dask,embed,dvc")
+    ap.add_argument("--out", type=Path, default=ROOT / "reports" / "bench.json")
+    ap.add_argument("--real", type=Path, default=Path(os.environ.get("PIPELINE_REAL_DATA", ROOT.parent / "shared" / "real")))
+    args = ap.parse_args(argv)
+    sizes, skip = [int(s) for s in args.sizes.split(",")], set(filter(None, args.skip.split(",")))
+    t_all = time.perf_counter()
+    res: dict[str, Any] = {"machine": machine(), "scaling": []}
+    shape = measured_shape(args.real)
+    res["shape"] = shape.summary()
+    say = sys.stdout.write
+    say(f"machine: {res['machine']}\nshape: {res['shape']}\n")
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        work = Path(tmp)
+        for n in sizes:
+            proj = work / f"c{n}"
+            res.setdefault("corpora", {})[n] = make_project(proj, n, shape, seed=n % 997)
+            r = task("chain", {"root": str(proj), "out": str(proj / "out"), "engine": {"kind": "local"}})
+            r.update(comments=n, comments_per_second=round(n / r["seconds"], 1))
+            res["scaling"].append(r)
+            say(f"ingest+clean+attribute+segment {n:>7,} comments: {r['seconds']:>7.1f} s, "
+                f"{r['comments_per_second']:>7.1f} comments/s, peak RSS {r['peak_rss_mb']} MB  {r['stage_seconds']}\n")
+        if "dask" not in skip:
+            n = args.dask_size or max(sizes)
+            proj = work / f"c{n}"
+            if not proj.exists():
+                make_project(proj, n, shape, seed=n % 997)
+            local = next((r for r in res["scaling"] if r["comments"] == n), None) or task(
+                "chain", {"root": str(proj), "out": str(proj / "out"), "engine": {"kind": "local"}})
+            dk = task("chain", {"root": str(proj), "out": str(proj / "out_dask"), "engine": {"kind": "dask"}})
+            same = all((proj / "out" / f).read_bytes() == (proj / "out_dask" / f).read_bytes()
+                       for f in ("utterances.parquet", "clean.parquet", "attributed.parquet", "units.parquet"))
+            dk["n_workers"] = len(dk["worker_peak_rss_mb"])
+            res["dask"] = {"comments": n, "local_seconds": local["seconds"], "dask_seconds": dk["seconds"],
+                           "ratio_dask_over_local": round(dk["seconds"] / local["seconds"], 3), "dask": dk,
+                           "tables_identical": same}
+            say(f"local vs dask on {n:,} comments: {local['seconds']} s vs {dk['seconds']} s "
+                f"(dask/local {res['dask']['ratio_dask_over_local']}), tables identical: {same}\n")
+        if "embed" not in skip:
+            src = next(work / f"c{n}" for n in sorted(sizes) if n >= 1000) if any(n >= 1000 for n in sizes) else work / f"c{max(sizes)}"
+            res["embed"] = task("embed_ratio", {"units": str(src / "out" / "units.parquet"), "work": str(work),
+                                                "n": args.embed_n, "n_new": args.new})
+            e = res["embed"]
+            say(f"embed stage / bare encode throughput ({e['n_texts']} units): {e['ratio_stage_over_bare_throughput']}; "
+                f"adding {e['incremental']['n_new_units']} units to {e['n_texts']}: {e['incremental']['ratio']} x "
+                f"embedding them alone ({e['incremental']['cache_hits']} hits, {e['incremental']['cache_misses']} misses)\n")
+        if "dvc" not in skip:
+            res["dvc"] = dvc_ratio(work)
+            say(f"no-op dvc repro / dvc status: {res['dvc']['ratio_noop_repro_over_status']} {res['dvc']}\n")
+    res["total_seconds"] = round(time.perf_counter() - t_all, 1)
+    from pipeline.io import write_json, write_text
+
+    write_json(res, args.out)
+    write_text(markdown(res), args.out.with_suffix(".md"))
+    say(f"total {res['total_seconds']} s; wrote {args.out} and {args.out.with_suffix('.md')}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,123 @@
+"""Benchmark tasks, each run in its own process (`python -m bench.tasks TASK JSON-ARGS`) so that peak RSS
+is the task's own; each prints one JSON line with its measurements."""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process, MB."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def _worker_rss() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def chain(a: dict[str, Any]) -> dict[str, Any]:
+    """ingest -> clean -> attribute -> segment on a project folder, streamed, on the requested engine."""
+    from pipeline.concepts import load_forms
+    from pipeline.config import EngineConfig, load_params, load_yaml
+    from pipeline.engine import open_engine
+    from pipeline.ingest import TABLES_OUT, run_to
+    from pipeline.io import count_rows
+    from pipeline.partitioned import attribute_to, clean_to, segment_to
+
+    root, out = Path(a["root"]), Path(a["out"])
+    params = load_params(root / "params.yaml")
+    ecfg = EngineConfig(**{**params.engine.model_dump(), **a.get("engine", {})})
+    forms = load_forms(load_yaml(root / params.segment.codebook)["concepts"], params.segment.codebook)
+    paths = {k: out / f"{k}.parquet" for k in TABLES_OUT}
+    times: dict[str, float] = {}
+    t0 = time.perf_counter()
+    with open_engine(ecfg) as engine:
+        times["engine_start"] = time.perf_counter() - t0
+        t = time.perf_counter()
+        run_to(params.corpora, params.ingest, root, paths, engine, ecfg.partition_size)
+        times["ingest"] = time.perf_counter() - t
+        t = time.perf_counter()
+        clean_to(paths["utterances"], out / "clean.parquet", out / "removals.parquet", params.clean, engine,
+                 ecfg.partition_size)
+        times["clean"] = time.perf_counter() - t
+        t = time.perf_counter()
+        attribute_to(out / "clean.parquet", paths["documents"], out / "attributed.parquet", params.attribute,
+                     params.clean, engine, ecfg.partition_size)
+        times["attribute"] = time.perf_counter() - t
+        t = time.perf_counter()
+        segment_to(out / "attributed.parquet", root, out / "units.parquet", out / "segment_problems.parquet", forms,
+                   params.segment, engine, ecfg.partition_size)
+        times["segment"] = time.perf_counter() - t
+        workers = engine.run_on_workers(_worker_rss) if ecfg.kind == "dask" else {}  # type: ignore[attr-defined]
+    wall = time.perf_counter() - t0
+    n_utts = count_rows(paths["utterances"])
+    return {"engine": ecfg.kind, "seconds": round(wall, 2), "stage_seconds": {k: round(v, 2) for k, v in times.items()},
+            "utterances": n_utts, "units": count_rows(out / "units.parquet"), "peak_rss_mb": peak_rss_mb(),
+            "worker_peak_rss_mb": sorted(round(v, 1) for v in workers.values())}
+
+
+def embed_ratio(a: dict[str, Any]) -> dict[str, Any]:
+    """Embed-stage throughput over a bare SentenceTransformer.encode of the same texts (cold cache)."""
+    import numpy as np
+    import pandas as pd
+
+    from pipeline.config import EmbedConfig, EngineConfig
+    from pipeline.embed import LOADS, embed_to, worker_embedder
+    from pipeline.embed_cache import EmbeddingCache
+    from pipeline.engine import LocalEngine
+    from pipeline.io import read_table, write_table
+    from pipeline.schema import UNITS
+
+    units = read_table(Path(a["units"]), UNITS)
+    sample = units.drop_duplicates("text").sample(n=min(a["n"], units["text"].nunique()), random_state=0)
+    sample = sample.reset_index(drop=True)
+    work = Path(a["work"])
+    write_table(sample, UNITS, work / "sample.parquet")
+    cfg = EmbedConfig(**a.get("embed", {}))
+    emb = worker_embedder(cfg)
+    model = emb.model  # type: ignore[attr-defined]
+    texts = sample["text"].tolist()
+    model.encode(texts[:64], batch_size=cfg.batch_size)  # warm-up
+
+    def bare() -> float:
+        t = time.perf_counter()
+        model.encode(texts, batch_size=cfg.batch_size, normalize_embeddings=cfg.normalize, convert_to_numpy=True,
+                     show_progress_bar=False)
+        return time.perf_counter() - t
+
+    def stage(cache_dir: Path, path: Path) -> tuple[float, Any]:
+        cache = EmbeddingCache(cache_dir, emb.identity, emb.dim)
+        t = time.perf_counter()
+        stats = embed_to(path, work / f"out-{cache_dir.name}.parquet", cfg, cache, LocalEngine(), EngineConfig().partition_size)
+        return time.perf_counter() - t, stats
+
+    b1 = bare()
+    s1, _ = stage(work / "cache_a", work / "sample.parquet")
+    b2 = bare()
+    s2, _ = stage(work / "cache_b", work / "sample.parquet")
+    bare_s, stage_s = (b1 + b2) / 2, (s1 + s2) / 2
+    # incremental: N new units added to the processed sample (cache_a warm) vs embedding the N alone (cold)
+    new = units[~units["text"].isin(set(texts))].drop_duplicates("text").head(a["n_new"]).reset_index(drop=True)
+    write_table(new, UNITS, work / "new.parquet")
+    write_table(pd.concat([sample, new], ignore_index=True), UNITS, work / "grown.parquet")
+    inc_s, inc_stats = stage(work / "cache_a", work / "grown.parquet")
+    alone_s, _ = stage(work / "cache_c", work / "new.parquet")
+    return {"n_texts": len(texts), "bare_encode_seconds": round(bare_s, 2), "stage_seconds": round(stage_s, 2),
+            "ratio_stage_over_bare_throughput": round(bare_s / stage_s, 3), "model_loads": LOADS["count"],
+            "incremental": {"n_existing_units": len(texts), "n_new_units": len(new), "seconds_grown_warm": round(inc_s, 2),
+                            "cache_hits": inc_stats.hits, "cache_misses": inc_stats.misses,
+                            "seconds_new_alone_cold": round(alone_s, 2), "ratio": round(inc_s / alone_s, 3)},
+            "peak_rss_mb": peak_rss_mb(), "dim": int(np.asarray(emb.dim))}
+
+
+TASKS = {"chain": chain, "embed_ratio": embed_ratio}
+
+if __name__ == "__main__":
+    os.environ.setdefault("CI", "1")
+    sys.stdout.write(json.dumps(TASKS[sys.argv[1]](json.loads(sys.argv[2]))) + "\n")

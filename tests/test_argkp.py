@@ -9,7 +9,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.argkp_core import gold_partition, kpa_map, partition_scores, singletons_for_outliers
+from pipeline.argkp_core import KpaSplit, cosine, gold_partition, kpa_map, partition_scores, singletons_for_outliers
+from pipeline.argkp_finetune import (
+    adapt,
+    batches,
+    finetune_key,
+    split_sha,
+    topic_folds,
+    train_adapter,
+    training_examples,
+)
+from pipeline.argkp_tune import fusion_vectors
+from pipeline.config import ArgkpFinetuneConfig
 from pipeline.eval_argkp import DataError, load_split, main, parse_args, run, score_partition
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "argkp"
@@ -69,7 +80,8 @@ def test_kpa_map_exact():
     assert m["map_relaxed"] == pytest.approx(((1 + 2 / 3) / 2 + 1.0) / 2)
 
 
-def oracle_embed(texts: dict[str, str], params: Path, cache: Path | None) -> tuple[dict[str, np.ndarray], str]:
+def oracle_embed(texts: dict[str, str], params: Path, cache: Path | None,
+                 model: str | None = None) -> tuple[dict[str, np.ndarray], str]:
     """Fake embedder: each argument near its first gold key point (a5 between the two, a6 near kp_a)."""
     base = {"kp_a": [1, 0, 0, 0], "kp_b": [0, 1, 0, 0], "kp_c": [0, 0, 1, 0], "kp_d": [0, 0, 0, 1]}
     near = {"a1": ("kp_a", 0.05), "a2": ("kp_a", 0.1), "a3": ("kp_b", 0.05), "a4": ("kp_b", 0.1), "a6": ("kp_a", 0.3),
@@ -91,8 +103,94 @@ def test_run_on_fixture(tmp_path):
     emb = result["clustering"]["embedding"]
     assert (emb["ari"], emb["nmi"], emb["clusters_per_group"], emb["outlier_share"]) == (1.0, 1.0, 2.0, 0.0)
     assert result["matching"]["embedding"] == {"map_strict": 1.0, "map_relaxed": 1.0}
-    assert set(result["clustering"]) == {"embedding", "embedding_untuned", "tfidf", "tfidf_untuned"}
+    assert set(result["clustering"]) == {"embedding", "embedding_untuned", "tfidf", "tfidf_untuned", "fusion"}
+    assert result["finetune"] is None and result["embedding_model"] == "oracle"
     assert 0.0 <= result["matching"]["tfidf"]["map_strict"] <= result["matching"]["tfidf"]["map_relaxed"] <= 1.0
+
+
+POSITIVES = [("a1", "kp_a"), ("a2", "kp_a"), ("a3", "kp_b"), ("a4", "kp_b"), ("a6", "kp_a"), ("a6", "kp_b"),
+             ("b1", "kp_c"), ("b2", "kp_c"), ("b3", "kp_d"), ("b4", "kp_d")]
+
+
+def test_training_examples_per_loss():
+    split = load_split(FIX, "dev")
+    assert training_examples(split, ArgkpFinetuneConfig(loss="mnrl")) == POSITIVES
+    # one labelled non-match per pair; a6 matches every key point of its group (no negative);
+    # b4 has no labelled non-match, so the group's other key point kp_c stands in.
+    hard = training_examples(split, ArgkpFinetuneConfig(loss="mnrl_hard"))
+    assert hard == [("a1", "kp_a", "kp_b"), ("a2", "kp_a", "kp_b"), ("a3", "kp_b", "kp_a"), ("a4", "kp_b", "kp_a"),
+                    ("a6", "kp_a"), ("a6", "kp_b"), ("b1", "kp_c", "kp_d"), ("b2", "kp_c", "kp_d"),
+                    ("b3", "kp_d", "kp_c"), ("b4", "kp_d", "kp_c")]
+    cosent = training_examples(split, ArgkpFinetuneConfig(loss="cosent"))
+    assert len(cosent) == 18 and cosent[:2] == [("a1", "kp_a", "1"), ("a1", "kp_b", "0")]
+
+
+def test_batches_never_repeat_a_key_point():
+    got = batches(POSITIVES, 4, seed=0)
+    assert sorted(i for b in got for i in b) == list(range(10))  # every example exactly once
+    for b in got:
+        kps = [POSITIVES[i][1] for i in b]
+        assert len(b) <= 4 and len(kps) == len(set(kps))
+    assert got == batches(POSITIVES, 4, seed=0) and got != batches(POSITIVES, 4, seed=1)
+    assert [len(b) for b in got] == [4, 4, 2]  # four distinct key points: never more than 4 per batch
+
+
+def toy_vectors() -> tuple[dict[str, np.ndarray], list[tuple[str, str]]]:
+    """Key points on the axes; each argument near its key point but all pushed along a shared nuisance axis."""
+    rng = np.random.default_rng(0)
+    vec, pairs = {}, []
+    for j in range(6):
+        vec[f"k{j}"] = np.eye(8)[j]
+        for i in range(10):
+            v = 0.5 * np.eye(8)[j] + 1.0 * np.eye(8)[7] + 0.3 * rng.normal(size=8)
+            vec[f"a{j}_{i}"] = v / np.linalg.norm(v)
+            pairs.append((f"a{j}_{i}", f"k{j}"))
+    return vec, pairs
+
+
+def test_train_adapter_learns_and_is_deterministic():
+    vec, pairs = toy_vectors()
+    cfg = ArgkpFinetuneConfig(loss="mnrl", epochs=30, batch_size=6, lr=0.01)
+    w, stats = train_adapter(vec, pairs, cfg)
+    assert stats["steps"] == 30 * 10 and stats["examples"] == 60
+    w2, _ = train_adapter(vec, pairs, cfg)
+    assert np.array_equal(w, w2)  # same seed, same W
+    kps = np.stack([vec[f"k{j}"] for j in range(6)])
+    args = np.stack([vec[a] for a, _ in pairs])
+    gold = np.array([int(k[1:]) for _, k in pairs])
+    before = (cosine(args, kps).argmax(1) == gold).mean()
+    ad = adapt(vec, w)
+    after = (cosine(np.stack([ad[a] for a, _ in pairs]), np.stack([ad[f"k{j}"] for j in range(6)])).argmax(1) == gold).mean()
+    assert after > before and after >= 0.95
+    assert all(abs(np.linalg.norm(v) - 1) < 1e-5 for v in ad.values())
+    with pytest.raises(ValueError, match="no \\(argument, key point\\) pairs"):
+        train_adapter(vec, [], cfg)
+
+
+def test_fusion_cosine_is_the_weighted_sum():
+    rng = np.random.default_rng(1)
+    emb = {k: rng.normal(size=5) for k in "xyz"}
+    tf = {k: np.abs(rng.normal(size=7)) for k in "xyz"}
+    f = fusion_vectors(emb, tf, 0.3)
+    got = cosine(np.stack([f["x"]]), np.stack([f["y"]]))[0, 0]
+    want = 0.3 * cosine(emb["x"][None], emb["y"][None])[0, 0] + 0.7 * cosine(tf["x"][None], tf["y"][None])[0, 0]
+    assert got == pytest.approx(want, abs=1e-6)
+
+
+def test_topic_folds_and_finetune_key():
+    split = load_split(FIX, "dev")
+    two = KpaSplit(pd.concat([split.arguments, split.arguments.assign(topic="T2", arg_id=lambda d: "t" + d["arg_id"])]),
+                   split.key_points, split.labels)
+    fit, held = topic_folds(two, 1, seed=0)
+    assert set(fit.arguments["topic"]) | set(held.arguments["topic"]) == {"T2", GROUP_NEG[0]}
+    assert not set(fit.arguments["topic"]) & set(held.arguments["topic"])
+    with pytest.raises(ValueError, match="holdout_topics=1: need between 1 and 0 of 1 topics"):
+        topic_folds(split, 1, seed=0)
+    cfg = ArgkpFinetuneConfig()
+    key = finetune_key(split_sha(split), cfg, "base")
+    assert key == finetune_key(split_sha(split), cfg.model_copy(update={"enabled": True}), "base")
+    assert key != finetune_key(split_sha(split), cfg.model_copy(update={"epochs": 3}), "base")
+    assert key != finetune_key(split_sha(fit), cfg, "base") and key != finetune_key(split_sha(split), cfg, "other")
 
 
 def test_main_bad_data(tmp_path, capsys):

@@ -105,6 +105,23 @@ def dvc_ratio(work: Path) -> dict[str, Any]:
             "status_seconds": round(status, 2), "ratio_noop_repro_over_status": round(repro / status, 3)}
 
 
+def scaling_fit(series: list[dict[str, Any]]) -> dict[str, Any]:
+    """Least-squares seconds = a + b * comments over the series; 100k extrapolated; RSS growth."""
+    if len(series) < 2:
+        return {}
+    import numpy as np
+
+    n = np.array([r["comments"] for r in series], dtype=float)
+    t = np.array([r["seconds"] for r in series], dtype=float)
+    b, a = np.polyfit(n, t, 1)
+    rss = [r["peak_rss_mb"] for r in series]
+    return {"seconds_fixed": round(float(a), 2), "ms_per_comment": round(float(b) * 1000, 3),
+            "r2": round(float(np.corrcoef(n, t)[0, 1] ** 2), 4),
+            "extrapolated_100k_seconds": round(float(a + b * 100_000), 1),
+            "extrapolated_100k_comments_per_second": round(100_000 / float(a + b * 100_000), 1),
+            "peak_rss_mb_smallest_largest": [rss[0], rss[-1]], "comments_smallest_largest": [int(n[0]), int(n[-1])]}
+
+
 def markdown(res: dict[str, Any]) -> str:
     """The README table."""
     m = res["machine"]
@@ -114,6 +131,12 @@ def markdown(res: dict[str, Any]) -> str:
     for r in res["scaling"]:
         lines.append(f"| {r['comments']:,} | {r['utterances']:,} | {r['units']:,} | {r['seconds']} | "
                      f"{r['comments_per_second']} | {r['peak_rss_mb']} |")
+    f = res.get("scaling_fit")
+    if f:
+        lines += ["", f"Time is linear in size (r² {f['r2']}, {f['ms_per_comment']} ms/comment; 100k extrapolated: "
+                      f"{f['extrapolated_100k_seconds']} s = {f['extrapolated_100k_comments_per_second']} comments/s); "
+                      f"peak RSS {f['peak_rss_mb_smallest_largest'][0]} -> {f['peak_rss_mb_smallest_largest'][1]} MB "
+                      f"from {f['comments_smallest_largest'][0]:,} to {f['comments_smallest_largest'][1]:,} comments."]
     d = res.get("dask")
     if d:
         lines += ["", f"Local vs Dask LocalCluster ({d['dask']['n_workers']} workers) on {d['comments']:,} comments: "
@@ -134,8 +157,9 @@ def markdown(res: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Run every measurement; print a summary; write reports/bench.json and reports/bench.md."""
     ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", default="1000,3000,10000,100000", help="comments per corpus in the scaling series")
-    ap.add_argument("--dask-size", type=int, default=None, help="corpus for local vs Dask (default: the largest)")
+    ap.add_argument("--sizes", default="1000,3000,10000",
+                    help="comments per corpus in the scaling series (the full series: 1000,3000,10000,100000)")
+    ap.add_argument("--dask-size", type=int, default=10000, help="corpus for local vs Dask (0: the largest)")
     ap.add_argument("--embed-n", type=int, default=2000, help="units in the embed-ratio sample")
     ap.add_argument("--new", type=int, default=200, help="new units added in the incremental measurement")
     ap.add_argument("--skip", default="", help="comma list of parts to skip: dask,embed,dvc")
@@ -186,6 +210,8 @@ def main(argv: list[str] | None = None) -> int:
         if "dvc" not in skip:
             res["dvc"] = dvc_ratio(work)
             say(f"no-op dvc repro / dvc status: {res['dvc']['ratio_noop_repro_over_status']} {res['dvc']}\n")
+    res["scaling_fit"] = scaling_fit(res["scaling"])
+    say(f"scaling: {res['scaling_fit']}\n")
     res["total_seconds"] = round(time.perf_counter() - t_all, 1)
     from pipeline.io import write_json, write_text
 

@@ -37,11 +37,12 @@ class Shape:
         return d
 
 
-# Measured by derive_shape() over seeds + real reddit_json, wordpress_wxr, hackernews_html (768 comments).
+# Measured by derive_shape() over the seeds + real reddit_json, wordpress_wxr, hackernews_html threads
+# (58 threads with comments, 768 comments; median comment 133 characters) on 2026-11-22.
 DEFAULT_SHAPE = Shape(
-    thread_sizes=(1, 11, 45, 492, 100) + (1,) * 20 + (2,) * 12 + (3,) * 8 + (4,) * 4 + (5,) * 3 + (6,) * 3 + (8, 10),
+    thread_sizes=(1,) * 28 + (2,) * 12 + (3,) * 6 + (4, 5, 5, 6, 6, 6, 8, 10, 11, 45, 100, 492),
     depth_probs=(0.391, 0.217, 0.124, 0.108, 0.065, 0.046, 0.026, 0.014, 0.008, 0.001),
-    log_len_mu=5.0, log_len_sd=1.05, chars_per_paragraph=190.0, sources=("recorded default",))
+    log_len_mu=4.887, log_len_sd=1.133, chars_per_paragraph=133.6, sources=("recorded default",))
 
 
 def derive_shape(utterances: list[Any], sources: list[str]) -> Shape:

@@ -33,6 +33,8 @@ class Alignment:
 
 def raw_chars(raw: str, offset: int = 0) -> list[tuple[str, int, int]]:
     """Non-space characters of `raw` as (NFC character, start, end), combining marks folded in."""
+    if raw.isascii():  # no combining marks, zero-width or composable characters: each character is itself
+        return [(c, offset + i, offset + i + 1) for i, c in enumerate(raw) if not c.isspace()]
     out: list[tuple[str, int, int]] = []
     i = 0
     while i < len(raw):

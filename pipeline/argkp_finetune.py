@@ -55,6 +55,8 @@ def batches(examples: Sequence[Example], batch_size: int, seed: int, distinct_fr
     """Seeded shuffled batches in which no id from column `distinct_from` on repeats (no false in-batch
     negatives); an example that would repeat one waits for a later batch; every example is used once."""
     order = [int(i) for i in np.random.default_rng(seed).permutation(len(examples))]
+    if all(len(e) <= distinct_from for e in examples):  # nothing to keep apart
+        return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
     out: list[list[int]] = []
     while order:
         batch: list[int] = []
@@ -76,13 +78,25 @@ def train_adapter(vectors: dict[str, np.ndarray], examples: Sequence[Example],
                   cfg: ArgkpFinetuneConfig) -> tuple[np.ndarray, dict[str, float]]:
     """Train W (dim x dim, from the identity) on frozen vectors; returns W and training stats."""
     import torch
+
+    if not examples:
+        raise ValueError("no (argument, key point) pairs to fine-tune on")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # same float order on any machine; tiny matrices gain nothing from threads
+    try:
+        return _train(vectors, examples, cfg)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _train(vectors: dict[str, np.ndarray], examples: Sequence[Example],
+           cfg: ArgkpFinetuneConfig) -> tuple[np.ndarray, dict[str, float]]:
+    import torch
     from sentence_transformers.sentence_transformer.losses import (
         CoSENTLoss,
         MultipleNegativesRankingLoss,
     )
 
-    if not examples:
-        raise ValueError("no (argument, key point) pairs to fine-tune on")
     torch.manual_seed(cfg.seed)
     dim = len(next(iter(vectors.values())))
     cosent = cfg.loss == "cosent"
@@ -95,7 +109,7 @@ def train_adapter(vectors: dict[str, np.ndarray], examples: Sequence[Example],
         for batch in batches(examples, cfg.batch_size, cfg.seed + epoch, distinct_from=3 if cosent else 1):
             rows = [examples[i] for i in batch]
             width = 2 if cosent else min(len(r) for r in rows)
-            cols = [torch.from_numpy(np.stack([vectors[r[c]] for r in rows])) @ (eye + delta) for c in range(width)]
+            cols = [torch.from_numpy(np.stack([vectors[r[c]] for r in rows]).astype(np.float32)) @ (eye + delta) for c in range(width)]
             labels = torch.tensor([float(r[2]) for r in rows]) if cosent else torch.zeros(len(rows))
             value = loss.compute_loss_from_embeddings(cols, labels)
             opt.zero_grad()

@@ -27,7 +27,7 @@ from pipeline.config import ArgkpFinetuneConfig, ClusterConfig, ClustererOverrid
 
 TEMPERATURES = (None, 5.0, 10.0, 20.0, 50.0, 100.0)
 ALPHAS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
-FINETUNE_GRID = {"loss": ("mnrl", "mnrl_hard", "cosent"), "epochs": (5, 10, 20), "lr": (3e-4, 1e-3)}
+FINETUNE_GRID = {"loss": ("mnrl", "mnrl_hard", "cosent"), "epochs": (1, 2, 5, 10), "lr": (1e-4, 3e-4, 1e-3)}
 
 
 def cluster_config(base: ClusterConfig, ov: ClustererOverrides) -> ClusterConfig:

@@ -23,7 +23,7 @@ from tqdm import tqdm
 
 from pipeline.clean import signature_names
 from pipeline.config import AttributeConfig, CleanConfig, ConfigError, load_params
-from pipeline.io import write_json, write_table
+from pipeline.io import rows, write_json, write_table
 from pipeline.names import display, name_key, resolve
 from pipeline.schema import CLEAN_UTTERANCES, PARTICIPANTS, conform, frame
 
@@ -116,10 +116,10 @@ def host_phrase(text: str, rules: Rules) -> str | None:
     return None
 
 
-def host_habit(doc: pd.DataFrame, rules: Rules) -> tuple[int, int]:
+def host_habit(doc: pd.DataFrame | list[Any], rules: Rules) -> tuple[int, int]:
     """(replies to top-level comments that carry a host phrase, all such replies) in one thread."""
-    replies = doc[(doc.depth == 2) & doc.included]
-    return sum(host_phrase(t, rules) is not None for t in replies.clean_text), len(replies)
+    texts = [r.clean_text for r in (rows(doc) if isinstance(doc, pd.DataFrame) else doc) if r.depth == 2 and r.included]
+    return sum(host_phrase(t, rules) is not None for t in texts), len(texts)
 
 
 def decide(evidence: list[Evidence], cfg: AttributeConfig) -> tuple[str | None, str | None, float | None]:
@@ -157,8 +157,9 @@ def attribute_document(doc: pd.DataFrame, post_author: str | None, rules: Rules,
                        cfg: AttributeConfig) -> tuple[dict[str, tuple], list[tuple[str, str]]]:
     """Attribute every utterance of one thread (rows in position order); also (seen, resolved) names."""
     w = cfg.weights.model_dump()
-    own = [ev for row in doc.itertuples(index=False) for ev in direct_evidence(row, rules, w)]
-    vocs = [ev for row in doc.itertuples(index=False) for ev in child_vocative_evidence(row, rules, w)]
+    records = rows(doc)
+    own = [ev for row in records for ev in direct_evidence(row, rules, w)]
+    vocs = [ev for row in records for ev in child_vocative_evidence(row, rules, w)]
     own_names: dict[str, list[str]] = {}
     for ev in own:
         own_names.setdefault(ev.about, []).append(ev.name)
@@ -170,11 +171,11 @@ def attribute_document(doc: pd.DataFrame, post_author: str | None, rules: Rules,
         direct[ev.about].append(ev)
     seen = [(before.name, ev.name) for before, ev in zip(raw, done, strict=True)]
     host = display(post_author) if post_author else None
-    k, n = host_habit(doc, rules)
+    k, n = host_habit(records, rules)
     habit = w["host_habit"] * k / n if n >= cfg.host_habit_min_replies and k / n >= cfg.host_habit_min_rate else 0.0
     out: dict[str, tuple] = {}
     parent_of = dict(zip(doc.utterance_id, doc.parent_id, strict=True))
-    for row in doc.itertuples(index=False):
+    for row in records:
         evidence = direct[row.utterance_id]
         if not evidence and row.kind != "post":
             evidence = circumstantial(row, parent_of, out, host, habit, (k, n), rules, w)
@@ -283,11 +284,11 @@ def main(argv: list[str]) -> int:
     try:
         params = load_params(args.params)
         with open_engine(params.engine) as engine:
-            out, people = attribute_to(Path(args.utterances), Path(args.documents), Path(args.out), params.attribute,
-                                       params.clean, engine, params.engine.partition_size)
+            metrics, people = attribute_to(Path(args.utterances), Path(args.documents), Path(args.out),
+                                           params.attribute, params.clean, engine, params.engine.partition_size)
     except (ConfigError, ValueError, OSError) as e:
         sys.stderr.write(f"attribute: {e}\n")
         return 2
     write_table(people, PARTICIPANTS, Path(args.participants))
-    write_json(attribute_metrics(out, people), Path(args.metrics))
+    write_json(metrics, Path(args.metrics))
     return 0

@@ -20,6 +20,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from pipeline.config import CleanConfig, ConfigError, load_params
+from pipeline.io import rows as table_rows
 from pipeline.io import write_json
 from pipeline.schema import CLEAN_UTTERANCES, REMOVALS, frame
 from pipeline.textnorm import normalize_text
@@ -58,8 +59,8 @@ class CleanedText:
 
 
 def nonspace(text: str) -> int:
-    """Number of non-whitespace characters (what the char invariant counts)."""
-    return sum(1 for c in text if not c.isspace())
+    """Number of non-whitespace characters (what the char invariant counts; str.split uses str.isspace)."""
+    return len("".join(text.split()))
 
 
 def clean_text(text: str, pats: Patterns) -> CleanedText:
@@ -115,7 +116,7 @@ def clean_utterances(utterances: pd.DataFrame, cfg: CleanConfig, progress: bool 
     rows: list[dict[str, Any]] = []
     removals: list[dict[str, Any]] = []
     seen: set[tuple[str, ...]] = set()
-    for row in tqdm(list(utterances.itertuples(index=False)), desc="clean", unit="utt",
+    for row in tqdm(table_rows(utterances), desc="clean", unit="utt",
                     disable=not progress or bool(os.environ.get("CI"))):
         cleaned = clean_text(row.text, pats)
         removals += [_removal(row, "span", reason, line) for reason, line in cleaned.moved]

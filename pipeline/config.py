@@ -353,12 +353,12 @@ class ReportConfig(_Section):
 
 
 class EngineConfig(_Section):
-    """Where stages run."""
+    """Where stages run (docs/engine.md): this process, or a Dask cluster (embedded or at `scheduler`)."""
 
     kind: Literal["local", "dask"] = "local"
-    scheduler: str | None = None
-    n_workers: int = 2
-    partition_size: int = 2000
+    scheduler: str | None = None  # tcp://host:8786 of a running scheduler; None = embedded LocalCluster
+    n_workers: int = Field(2, ge=1)  # embedded LocalCluster only
+    partition_size: int = Field(2000, ge=1)  # rows per partition and per Parquet row group
 
 
 class Params(_Section):

@@ -175,3 +175,14 @@ def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
             batch = []
     if batch:
         yield batch
+
+
+def map_row_chunks(fn: Callable[[Any], Any], x: Any, engine: Engine, size: int, desc: str = "score") -> Any:
+    """A row-wise function (rows in, one result row per input row) over chunks of `size` rows on the engine,
+    results stacked in order: the hook for per-unit scoring (frames, roles) on large corpora."""
+    import numpy as np
+
+    n = len(x)
+    parts = list(engine.imap(fn, (x[i:i + max(1, size)] for i in range(0, n, max(1, size))),
+                             total=-(-n // max(1, size)), desc=desc))
+    return np.concatenate(parts) if parts else fn(x[:0])

@@ -180,7 +180,7 @@ def run(args: argparse.Namespace, embed: Callable[..., tuple[dict[str, np.ndarra
         reps, finetune = {"embedding": emb}, {"identity": identity}
     reps["tfidf"] = tfidf_vectors(texts, base)
     reps["fusion"] = fusion_vectors(reps["embedding"], reps["tfidf"], base.argkp.fusion_alpha)
-    result = {"split": args.split, "data": str(args.data), "embedding_model": reps and finetune["identity"],
+    result = {"split": args.split, "data": str(args.data), "embedding_model": finetune["identity"],
               "finetune": finetune if use_ft else None, "counts": counts(split),
               "protocol": {
                   "representations": "embedding = the pipeline's embedder (fine-tuned on ArgKP train when "

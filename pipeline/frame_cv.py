@@ -91,10 +91,10 @@ def select_options(batch: UnitBatch, rows: np.ndarray, y: np.ndarray, gold_utts:
         return Selection(cands[0] if cands else {}, [])
     frame_ids, residual = [f.id for f in frames], residual_frame(frames)
     folds = grouped_folds(y, batch.utterance_ids[rows], cfg.inner_folds, cfg.seed + 1)
-    cache: dict[tuple, np.ndarray] = {}
+    cache: dict[str, np.ndarray] = {}
     inner = []
     for opts in cands:
-        fit_key = tuple(sorted((k, v) for k, v in opts.items() if k not in POST_HOC))
+        fit_key = repr(sorted((k, v) for k, v in opts.items() if k not in POST_HOC))
         c = with_options(cfg, opts)
         if fit_key not in cache:
             pooled = np.zeros((len(rows), len(frame_ids)))

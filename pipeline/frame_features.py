@@ -123,8 +123,9 @@ class FeatureBuilder:
 
         self.fitted = {"concept_names": sorted({c for cs in batch.concepts for c in cs})}
         for name in ("prototypes", "concepts"):
-            if name in self.blocks:
-                self.fitted[name] = StandardScaler().fit(self._small(name, batch))
+            small = self._small(name, batch) if name in self.blocks else np.zeros((0, 0))
+            if small.shape[1]:  # no concepts seen in training: the block is empty
+                self.fitted[name] = StandardScaler().fit(small)
         if "words" in self.blocks:
             self.fitted["words"] = TfidfVectorizer(
                 ngram_range=(1, self.cfg.word_ngram_max), min_df=self.cfg.word_min_df, sublinear_tf=True,
@@ -140,11 +141,24 @@ class FeatureBuilder:
             if name in ("unit", "context", "neighbours"):
                 parts.append(sparse.csr_matrix(getattr(batch, name)))
             elif name in ("prototypes", "concepts"):
+                if name not in self.fitted:
+                    continue
                 z = self.fitted[name].transform(self._small(name, batch)) * self.cfg.small_block_weight
                 parts.append(sparse.csr_matrix(np.nan_to_num(z)))
             else:
                 parts.append(self.fitted["words"].transform(batch.texts))
         return sparse.hstack(parts).tocsr()
+
+
+class _Constant:
+    """Stand-in model when the training units carry a single frame."""
+
+    def __init__(self, label: str) -> None:
+        self.classes_ = np.array([label], dtype=object)
+
+    def predict_proba(self, z: Any) -> np.ndarray:
+        """Probability 1 for the only class."""
+        return np.ones((z.shape[0], 1))
 
 
 class StackedFramer:
@@ -168,6 +182,9 @@ class StackedFramer:
         if unknown:
             raise ValueError(f"labels not in the codebook frames: {unknown}")
         z = self.features.fit(x).transform(x)
+        if len(set(y)) == 1:  # a tiny training fold: every unit gets its only frame
+            self.model = _Constant(str(y[0]))
+            return self
         self.model = LogisticRegression(C=self.cfg.stacked.c, class_weight=self.cfg.class_weight, max_iter=3000,
                                         random_state=self.cfg.seed).fit(z, list(y))
         return self

@@ -157,3 +157,12 @@ class TableWriter:
         finally:
             self._writer.close()
             self._ctx.__exit__(exc_type, exc, tb)
+
+
+def rows(df: pd.DataFrame) -> list[Any]:
+    """The rows of `df` as namedtuples, like `list(df.itertuples(index=False))` but built column-wise
+    (itertuples reads Arrow-backed columns one element at a time, the hot spot of the row loops)."""
+    from collections import namedtuple
+
+    Row = namedtuple("Row", list(df.columns), rename=True)  # type: ignore[misc]
+    return [Row._make(vals) for vals in zip(*(df[c].tolist() for c in df.columns), strict=True)] if len(df.columns) else []

@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline.attribute import attribute_rows
+from pipeline.attribute import EVIDENCE_LABELS, attribute_rows
 from pipeline.clean import CleanResult, clean_utterances
 from pipeline.concepts import Form
 from pipeline.config import AttributeConfig, CleanConfig, SegmentConfig
@@ -137,22 +137,55 @@ def _attribute_part(part: pd.DataFrame, post_authors: dict[str, str], cfg: Attri
     return attribute_rows(part, authors, cfg, clean, progress=False)
 
 
+@dataclass
+class AttributionCounts:
+    """Running per-corpus counts that give attribute_metrics without holding every row."""
+
+    counts: dict[str, Counter[str]] = field(default_factory=dict)
+    confidences: dict[str, list[Any]] = field(default_factory=dict)
+
+    def add(self, attributed: pd.DataFrame) -> None:
+        """Count one partition's included utterances."""
+        for corpus, grp in attributed[attributed["included"]].groupby("corpus"):
+            known = grp[grp["author"].notna()]
+            c = self.counts.setdefault(str(corpus), Counter())
+            c["utterances"] += len(grp)
+            c["attributed"] += len(known)
+            c["unknown_weak_evidence"] += int((grp["author"].isna() & grp["author_evidence"].notna()).sum())
+            c["unknown_no_evidence"] += int(grp["author_evidence"].isna().sum())
+            for k, v in EVIDENCE_LABELS.items():
+                c[f"using:{k}"] += int(known["author_evidence"].str.contains(v, regex=False).sum())
+            self.confidences.setdefault(str(corpus), []).append(known["author_confidence"].to_numpy(dtype=float))
+
+    def metrics(self, people: pd.DataFrame) -> dict[str, Any]:
+        """The same dict as pipeline.attribute.attribute_metrics over the whole table."""
+        import numpy as np
+
+        out: dict[str, Any] = {}
+        for corpus in sorted(self.counts):
+            c, conf = self.counts[corpus], pd.Series(np.concatenate(self.confidences[corpus]))
+            out[corpus] = {k: c[k] for k in ("utterances", "attributed", "unknown_weak_evidence", "unknown_no_evidence")}
+            out[corpus]["participants"] = int((people["corpus"] == corpus).sum())
+            out[corpus]["attributed_using"] = {k: c[f"using:{k}"] for k in EVIDENCE_LABELS}
+            out[corpus]["mean_confidence"] = round(float(conf.mean()), 3) if c["attributed"] else None
+        return out
+
+
 def attribute_to(utterances: Path, documents: Path, out: Path, cfg: AttributeConfig, clean: CleanConfig,
-                 engine: Engine, size: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Attribute partition by partition (by document); returns (slim attributed rows for metrics, participants)."""
+                 engine: Engine, size: int) -> tuple[dict[str, Any], pd.DataFrame]:
+    """Attribute partition by partition (by document); returns (metrics, participants)."""
     docs = read_table(documents, DOCUMENTS)
     post_authors = {d: a for d, a in zip(docs["doc_id"], docs["post_author"], strict=True) if isinstance(a, str)}
-    tally, slim = ParticipantTally(), []
+    tally, counts = ParticipantTally(), AttributionCounts()
     fn = partial(_attribute_part, post_authors=post_authors, cfg=cfg, clean=clean)
     with TableWriter(CLEAN_UTTERANCES, out, size) as w:
         for attributed, aliases in engine.imap(fn, read_partitions(utterances, CLEAN_UTTERANCES, "doc_id", size),
                                                total=_n_parts(utterances, size), desc="attribute"):
             w.write(attributed)
             tally.add(attributed, aliases)
-            slim.append(attributed.loc[attributed["included"], ["corpus", "author", "author_evidence",
-                                                                "author_confidence", "included"]])
-    cols = ["corpus", "author", "author_evidence", "author_confidence", "included"]
-    return (pd.concat(slim, ignore_index=True) if slim else pd.DataFrame(columns=cols)), tally.table()
+            counts.add(attributed)
+    people = tally.table()
+    return counts.metrics(people), people
 
 
 # --- segment ---

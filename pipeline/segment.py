@@ -26,7 +26,7 @@ from tqdm import tqdm
 from pipeline.align import align
 from pipeline.concepts import Form, load_forms, tag
 from pipeline.config import ConfigError, SegmentConfig, load_params, load_yaml
-from pipeline.io import write_json
+from pipeline.io import rows, write_json
 from pipeline.schema import PROBLEMS, UNITS, frame
 from pipeline.textnorm import DecodeError, decode
 
@@ -36,7 +36,7 @@ Splitter = Callable[[str], list[tuple[int, int]]]
 # pysbd compiles hundreds of distinct regular expressions per call; above Python's default cache of
 # 512 they are recompiled on every line (most of its run time). Raised once, for the whole process.
 RE_CACHE_SIZE = 4096
-LINE_MEMO_SIZE = 65536
+LINE_MEMO_SIZE = 4096  # repeated lines are short formulae; a bounded memo keeps memory flat
 
 
 def pysbd_spans(seg: Any, text: str) -> list[tuple[int, int]]:
@@ -154,7 +154,7 @@ def segment(utterances: pd.DataFrame, sources: dict[str, str | None], forms: tup
         problems.append({"corpus": corpus, "source": path, "location": None, "stage": "segment",
                          "reason": "missing-source", "detail": f"{path}: raw source unreadable; raw offsets left null"})
     included = utterances[utterances.included]
-    for row in tqdm(list(included.itertuples(index=False)), desc="segment", unit="utt",
+    for row in tqdm(rows(included), desc="segment", unit="utt",
                     disable=not progress or bool(os.environ.get("CI"))):
         u, p = unit_rows(row, sources.get(row.source_file), split, forms, cfg.min_unit_chars)
         units += u

@@ -9,7 +9,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.argkp_core import KpaSplit, cosine, gold_partition, kpa_map, partition_scores, singletons_for_outliers
+from pipeline.argkp_core import (
+    KpaSplit,
+    cosine,
+    gold_partition,
+    kpa_map,
+    partition_scores,
+    singletons_for_outliers,
+)
 from pipeline.argkp_finetune import (
     adapt,
     batches,
@@ -97,7 +104,7 @@ def oracle_embed(texts: dict[str, str], params: Path, cache: Path | None,
 def test_run_on_fixture(tmp_path):
     params = tmp_path / "params.yaml"
     params.write_text("corpora: []\ncluster:\n  argkp:\n    embedding: {method: agglomerative, distance_threshold: 0.3}\n"
-                      "    tfidf: {method: agglomerative, distance_threshold: 0.9}\n", encoding="utf-8")
+                      "    tfidf: {method: agglomerative, distance_threshold: 0.9}\n    fusion: {method: agglomerative, distance_threshold: 0.9}\n", encoding="utf-8")
     result = run(parse_args(["--data", str(FIX), "--params", str(params)]), embed=oracle_embed)
     assert result["counts"] == {"arguments": 10, "groups": 2, "single_matched": 8, "multi_matched": 1, "unmatched": 1}
     emb = result["clustering"]["embedding"]
@@ -142,7 +149,7 @@ def toy_vectors() -> tuple[dict[str, np.ndarray], list[tuple[str, str]]]:
     for j in range(6):
         vec[f"k{j}"] = np.eye(8)[j]
         for i in range(10):
-            v = 0.5 * np.eye(8)[j] + 1.0 * np.eye(8)[7] + 0.3 * rng.normal(size=8)
+            v = 0.5 * np.eye(8)[j] + 2.0 * np.eye(8)[7] + 0.2 * rng.normal(size=8)
             vec[f"a{j}_{i}"] = v / np.linalg.norm(v)
             pairs.append((f"a{j}_{i}", f"k{j}"))
     return vec, pairs
@@ -161,7 +168,7 @@ def test_train_adapter_learns_and_is_deterministic():
     before = (cosine(args, kps).argmax(1) == gold).mean()
     ad = adapt(vec, w)
     after = (cosine(np.stack([ad[a] for a, _ in pairs]), np.stack([ad[f"k{j}"] for j in range(6)])).argmax(1) == gold).mean()
-    assert after > before and after >= 0.95
+    assert (before, after) == (pytest.approx(52 / 60), pytest.approx(59 / 60))
     assert all(abs(np.linalg.norm(v) - 1) < 1e-5 for v in ad.values())
     with pytest.raises(ValueError, match="no \\(argument, key point\\) pairs"):
         train_adapter(vec, [], cfg)
@@ -190,7 +197,25 @@ def test_topic_folds_and_finetune_key():
     key = finetune_key(split_sha(split), cfg, "base")
     assert key == finetune_key(split_sha(split), cfg.model_copy(update={"enabled": True}), "base")
     assert key != finetune_key(split_sha(split), cfg.model_copy(update={"epochs": 3}), "base")
-    assert key != finetune_key(split_sha(fit), cfg, "base") and key != finetune_key(split_sha(split), cfg, "other")
+    assert key != finetune_key(split_sha(held), cfg, "base") and key != finetune_key(split_sha(split), cfg, "other")
+
+
+@pytest.mark.slow
+def test_saved_adapter_is_an_embed_model(tmp_path):
+    """The saved model (encoder + Dense(W) + Normalize) computes normalize(base @ W) and gets its own identity."""
+    from pipeline.argkp_finetune import save_adapted
+    from pipeline.config import EmbedConfig
+    from pipeline.embedders import make_embedder, resolve_model_path
+
+    cfg = EmbedConfig()
+    base = make_embedder(cfg)
+    w = np.eye(base.dim, dtype=np.float32) + np.random.default_rng(0).normal(0, 0.05, (base.dim, base.dim)).astype(np.float32)
+    save_adapted(resolve_model_path(cfg.model), w, tmp_path / "adapted")
+    tuned = make_embedder(cfg.model_copy(update={"model": str(tmp_path / "adapted")}))
+    texts = ["School uniforms reduce bullying", "uniforms are itchy"]
+    want = adapt(dict(enumerate(base.embed(texts))), w)
+    assert np.allclose(tuned.embed(texts), np.stack([want[0], want[1]]), atol=1e-5)
+    assert tuned.identity != base.identity and tuned.identity.startswith("adapted-")
 
 
 def test_main_bad_data(tmp_path, capsys):

@@ -45,7 +45,7 @@ def run_chain(tmp: Path, engine_cfg: EngineConfig, embed: bool = False) -> dict[
         run_to(seeds, params.ingest, ROOT, paths, engine, PART)
         out["clean_metrics"] = clean_to(paths["utterances"], tmp / "clean.parquet", tmp / "removals.parquet",
                                         params.clean, engine, PART)
-        slim, out["participants"] = attribute_to(tmp / "clean.parquet", paths["documents"], tmp / "attr.parquet",
+        out["attribute_metrics"], out["participants"] = attribute_to(tmp / "clean.parquet", paths["documents"], tmp / "attr.parquet",
                                                  params.attribute, params.clean, engine, PART)
         out["segment_metrics"] = segment_to(tmp / "attr.parquet", ROOT, tmp / "units.parquet", tmp / "sp.parquet",
                                             forms, params.segment, engine, PART)
@@ -86,6 +86,9 @@ def test_partitioned_local_equals_in_memory(tmp_path):
         pd.testing.assert_frame_equal(got[name], on_disk(expected, table, tmp_path / f"ref_{name}.parquet"), obj=name)
     assert got["clean_metrics"] == ref["clean"].metrics
     assert got["segment_metrics"] == ref["segment_metrics"]
+    from pipeline.attribute import attribute_metrics
+
+    assert got["attribute_metrics"] == attribute_metrics(ref["attributed"], ref["participants"])
     assert len(got["units"]) == 494 and got["clean_metrics"]["seeds"]["utterance_invariant_holds"]
 
 
@@ -151,3 +154,12 @@ def test_stage_clis_stream_on_the_configured_engine(tmp_path):
                  "--removals", str(tmp_path / "r.parquet"), "--metrics", str(tmp_path / "m.json")]) == 0
     pd.testing.assert_frame_equal(read_table(tmp_path / "c.parquet"),
                                   on_disk(ref["clean"].utterances, CLEAN_UTTERANCES, tmp_path / "ref.parquet"))
+
+
+def test_map_row_chunks_equals_whole_matrix():
+    from pipeline.engine import map_row_chunks
+
+    x = np.arange(30, dtype=float).reshape(10, 3)
+    protos = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 1.0]])
+    np.testing.assert_array_equal(map_row_chunks(lambda m: m @ protos.T, x, LocalEngine(), 4), x @ protos.T)
+    assert map_row_chunks(lambda m: m @ protos.T, x[:0], LocalEngine(), 4).shape == (0, 2)

@@ -14,6 +14,8 @@ from pipeline.coding_core import align_unit_codes, align_utterance_codes, text_k
 from pipeline.config import ConfigError, EmbedConfig, FrameConfig, load_params, load_yaml
 from pipeline.embed import embeddings_frame
 from pipeline.embedders import HashingEmbedder
+from pipeline.frame_cv import candidates, grouped_folds, select_options, with_options
+from pipeline.frame_features import FeatureBuilder, StackedFramer, make_batch, smooth_by_utterance
 from pipeline.framing import (
     SupervisedFramer,
     ZeroShotFramer,
@@ -155,6 +157,106 @@ def test_contextualise_adds_utterance_mean() -> None:
     assert contextualise(x, ["u", "u", "v"], 0.0) is not None and (contextualise(x, ["u", "u", "v"], 0.0) == x).all()
 
 
+def _toy_units(texts: dict[str, list[str]], concepts: dict[str, list[str]] | None = None) -> pd.DataFrame:
+    rows = [{"corpus": "t", "doc_id": "t/d", "utterance_id": u, "unit_id": f"{u}/s{i}", "index": i, "text": t,
+             "concepts": (concepts or {}).get(t, [])} for u, ts in texts.items() for i, t in enumerate(ts)]
+    return pd.DataFrame(rows)
+
+
+def test_make_batch_context_and_neighbours_exact() -> None:
+    units = _toy_units({"u": ["a", "b", "c"], "v": ["d"]})
+    x = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0], [0.0, 2.0]])
+    b = make_batch(units, x)
+    assert b.context[0] == pytest.approx(np.array([2.0, 1.0]) / np.sqrt(5))  # mean of a, b, c, normalised
+    assert b.neighbours[0] == pytest.approx([0.0, 1.0])  # only b follows a
+    assert b.neighbours[1] == pytest.approx([1.0, 0.0])  # mean of a and c
+    assert b.neighbours[3] == pytest.approx([0.0, 0.0]) and b.unit[3] == pytest.approx([0.0, 1.0])
+    sub = b.take([3, 0])
+    assert sub.texts == ("d", "a") and sub.utterance_ids.tolist() == ["v", "u"] and len(sub) == 2
+
+
+def test_smooth_by_utterance_exact() -> None:
+    p = np.array([[1.0, 0.0], [0.0, 1.0], [0.2, 0.8]])
+    out = smooth_by_utterance(p, ["u", "u", "v"], 0.5)
+    assert out == pytest.approx(np.array([[0.75, 0.25], [0.25, 0.75], [0.2, 0.8]]))
+    assert (smooth_by_utterance(p, ["u", "u", "v"], 0.0) == p).all()
+
+
+def test_aggregate_utterances_mean_of_probabilities() -> None:
+    uf = pd.DataFrame({"utterance_id": ["u1", "u1", "u1", "u2", "u2"],
+                       "frame": ["tools", "tools", "org", "other", "other"], "score": [0.4, 0.4, 0.9, 0.6, 0.7]})
+    scores = np.array([[0.4, 0.35, 0.25], [0.4, 0.35, 0.25], [0.05, 0.9, 0.05], [0.2, 0.2, 0.6], [0.1, 0.2, 0.7]])
+    ids = ["tools", "org", "other"]
+    out = aggregate_utterances(uf, ids, "other", True, "mean", scores).set_index("utterance_id")
+    assert out.loc["u1", "frame"] == "org"  # mean 0.533 > 0.283, although tools has more units
+    assert out.loc["u1", "score"] == pytest.approx(1 / 3)  # score stays the share of units
+    assert out.loc["u2", "frame"] == "other"  # every unit residual
+    assert aggregate_utterances(uf, ids, "other", True, "vote").set_index("utterance_id").loc["u1", "frame"] == "tools"
+    with pytest.raises(ValueError, match="needs one score row per unit"):
+        aggregate_utterances(uf, ids, "other", True, "mean", None)
+
+
+def test_feature_builder_fits_on_training_units_only(tiny_frames) -> None:
+    units = _toy_units({"u": ["twitter tool", "culture"], "v": ["zebra words"]}, {"culture": ["org_concept"]})
+    b = make_batch(units, np.eye(3))
+    cfg = FrameConfig(stacked={"blocks": ["unit", "concepts", "words"], "word_min_df": 1, "word_ngram_max": 1})
+    fb = FeatureBuilder(cfg.stacked.blocks, None, cfg).fit(b.take([0, 1]))
+    assert sorted(fb.fitted["words"].vocabulary_) == ["culture", "tool", "twitter"]  # no 'zebra'
+    z = fb.transform(b)
+    assert z.shape == (3, 3 + 2 + 3)  # unit vector, concept (unit + utterance share), words
+    assert z[2, 5:].nnz == 0  # unseen words give nothing
+    with pytest.raises(ValueError, match="unknown"):
+        FeatureBuilder(["bogus"], None, cfg)
+    with pytest.raises(ValueError, match="needs frame prototype"):
+        FeatureBuilder(["prototypes"], None, cfg)
+
+
+def test_stacked_framer_learns_separable_blobs(tiny_frames) -> None:
+    rng = np.random.default_rng(0)
+    centres = {"tools": [4, 0, 0], "org": [0, 4, 0], "other": [0, 0, 4]}
+    x = np.vstack([rng.normal(c, 0.3, size=(6, 3)) for c in centres.values()])
+    units = _toy_units({f"u{i}": [f"text {i}"] for i in range(18)})
+    y = [f for f in centres for _ in range(6)]
+    cfg = FrameConfig(method="stacked", stacked={"blocks": ["unit", "prototypes"], "smoothing": 0.5})
+    framer = StackedFramer(tiny_frames, np.eye(3), cfg).fit(make_batch(units, x), y)
+    pred = framer.predict(make_batch(units, x))
+    assert pred.frame.tolist() == y and pred.scores.sum(axis=1) == pytest.approx(np.ones(18))
+    with pytest.raises(TypeError, match="UnitBatch"):
+        StackedFramer(tiny_frames, np.eye(3), cfg).fit(x, y)
+
+
+def test_select_grid_options_and_validation() -> None:
+    cfg = FrameConfig(method="stacked", select={"stacked.c": [0.5, 2.0], "utterance_aggregate": ["vote", "mean"]})
+    assert candidates(cfg) == [{"stacked.c": 0.5, "utterance_aggregate": "vote"}, {"stacked.c": 0.5, "utterance_aggregate": "mean"},
+                               {"stacked.c": 2.0, "utterance_aggregate": "vote"}, {"stacked.c": 2.0, "utterance_aggregate": "mean"}]
+    c = with_options(cfg, {"stacked.c": 2.0, "utterance_aggregate": "mean"})
+    assert c.stacked.c == 2.0 and c.utterance_aggregate == "mean" and cfg.stacked.c == 1.0
+    with pytest.raises(ValueError, match="frame.select"):
+        FrameConfig(select={"seed": [1, 2]})
+    folds = grouped_folds(["a", "a", "b", "b", "a", "b"], ["g1", "g1", "g2", "g3", "g4", "g4"], 2, 0)
+    for tr, te in folds:
+        assert not {["g1", "g1", "g2", "g3", "g4", "g4"][i] for i in tr} & {["g1", "g1", "g2", "g3", "g4", "g4"][i] for i in te}
+
+
+def test_select_options_prefers_smoothing_when_utterances_are_homogeneous(tiny_frames) -> None:
+    # Each utterance has one clear unit and one ambiguous one of the same frame: smoothing can only help.
+    rng = np.random.default_rng(3)
+    centres = {"tools": np.array([3.0, 0, 0]), "org": np.array([0, 3.0, 0])}
+    texts, x, y = {}, [], []
+    for i in range(16):
+        f = "tools" if i % 2 else "org"
+        texts[f"u{i:02d}"] = [f"a{i}", f"b{i}"]
+        x += [centres[f] + rng.normal(0, 0.2, 3), np.array([1.0, 1.0, 0]) + rng.normal(0, 0.6, 3)]
+        y += [f, f]
+    units = _toy_units(texts)
+    b = make_batch(units, np.array(x))
+    cfg = FrameConfig(method="stacked", inner_folds=2, stacked={"blocks": ["unit"]},
+                      select={"stacked.smoothing": [0.0, 0.75]})
+    sel = select_options(b, np.arange(32), np.array(y), {f"u{i:02d}": y[2 * i] for i in range(16)}, tiny_frames, None, cfg)
+    assert sel.options == {"stacked.smoothing": 0.75} and len(sel.inner) == 2
+    assert sel.inner[1][1] > sel.inner[0][1]  # unit macro-F1 higher with smoothing
+
+
 def _tiny_project(tmp: Path) -> dict[str, Path]:
     """Units, hashing embeddings, coder sheets and topics for six utterances."""
     texts = {
@@ -235,6 +337,24 @@ def test_stage_zeroshot_route(tmp_path: Path, fixtures: Path) -> None:
     assert m["method"] == "zeroshot" and m["unit"]["macro_f1"] == m["routes"]["zeroshot"]["unit_macro_f1"]
 
 
+def test_stage_stacked_route_nested_cv(tmp_path: Path, fixtures: Path) -> None:
+    p = _tiny_project(tmp_path)
+    cb = fixtures / "frames" / "codebook.yaml"
+    assert _run_stage(p, fixtures / "frames" / "params_stacked.yaml", cb, tmp_path / "s") == 0
+    uf = read_table(tmp_path / "s" / "uf.parquet", UNIT_FRAMES)
+    assert len(uf) == 12 and set(uf["method"]) == {"stacked"} and uf["score"].between(0, 1).all()
+    m = read_json(tmp_path / "s" / "frames.json")
+    assert m["method"] == "stacked" and set(m["routes"]) == {"zeroshot", "supervised", "stacked"}
+    assert m["unit"]["n"] == 12 and m["utterance"]["n"] == 6 and "ci95" in m["unit"]
+    grid = {"stacked.c": [0.5, 2.0], "stacked.smoothing": [0.0, 0.5], "utterance_aggregate": ["vote", "mean"]}
+    assert len(m["cv"]["chosen_per_outer_fold"]) == 2 and m["cv"]["inner_folds"] == 2
+    for opts in [*m["cv"]["chosen_per_outer_fold"], m["cv"]["final_options"]]:
+        assert all(opts[k] in grid[k] for k in grid)
+    again = tmp_path / "s2"
+    assert _run_stage(p, fixtures / "frames" / "params_stacked.yaml", cb, again) == 0
+    assert (again / "frames.json").read_bytes() == (tmp_path / "s" / "frames.json").read_bytes()
+
+
 def test_stage_missing_vectors_fails_with_file_name(tmp_path: Path, fixtures: Path) -> None:
     p = _tiny_project(tmp_path)
     emb = read_table(p["emb.parquet"], EMBEDDINGS).iloc[:5]
@@ -304,3 +424,31 @@ def test_real_supervised_route_holds_floor() -> None:
                          [f.id for f in frames], "other", cfg, 0)
     assert res["unit"]["macro_f1"] >= 0.60
     assert res["utterance"]["macro_f1"] >= 0.58
+
+
+@pytest.mark.slow
+def test_real_stacked_route_nested_cv_holds_floor() -> None:
+    """Nested CV (inner folds choose frame.select, outer folds grouped by utterance score) of the default route.
+
+    Measured 0.6475 / 0.6754 (unit / utterance macro-F1; seeded, deterministic); the issue's target 0.70
+    is not reached at unit level. Floors 0.63 / 0.65.
+    """
+    units_path = Path(os.environ.get("FRAMES_UNITS", PROCESSED / "units.parquet"))
+    emb_path = Path(os.environ.get("FRAMES_EMBEDDINGS", PROCESSED / "embeddings.parquet"))
+    if not units_path.exists() or not emb_path.exists():
+        pytest.skip(f"{units_path} or {emb_path} absent (run segment and embed)")
+    cfg = load_params(ROOT / "params.yaml").frame.model_copy(update={"bootstrap": 0})
+    assert cfg.method == "stacked" and cfg.select
+    frames = load_frames(load_yaml(ROOT / "codebooks" / "social_business.yaml"))
+    units = read_table(units_path, UNITS).sort_values("unit_id", kind="stable").reset_index(drop=True)
+    emb = read_table(emb_path, EMBEDDINGS).set_index("unit_id")
+    batch = make_batch(units, np.stack([np.asarray(v, dtype=float) for v in emb.loc[units["unit_id"], "vector"]]))
+    gold = align_unit_codes(pd.read_csv(ANN / "frames_units_coder1.csv", dtype=str, keep_default_na=False), units)[0]
+    texts = units.sort_values(["utterance_id", "index"]).groupby("utterance_id")["text"].apply(" ".join).to_dict()
+    gold_utts = align_utterance_codes(pd.read_csv(ANN / "frames_utterances_coder1.csv", dtype=str,
+                                                  keep_default_na=False), texts)[0][["utterance_id", "frame"]]
+    pred = stage.out_of_fold(units, batch, frames, gold[["unit_id", "frame"]], cfg, None, gold_utts)
+    res = stage.evaluate(pred, gold[["unit_id", "frame"]], gold_utts, [f.id for f in frames], "other", cfg, 0)
+    assert len(pred.attrs["chosen"]) == cfg.cv_folds
+    assert res["unit"]["macro_f1"] >= 0.63
+    assert res["utterance"]["macro_f1"] >= 0.65

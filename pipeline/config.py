@@ -16,6 +16,16 @@ class ConfigError(ValueError):
     """params.yaml (or a file it names) is invalid; the message names the key."""
 
 
+def check_patterns(v: Any) -> Any:
+    """Validate that a regex (or each of several) compiles; the error names the pattern."""
+    for p in (v,) if isinstance(v, str) else v:
+        try:
+            re.compile(p)
+        except re.error as e:
+            raise ValueError(f"pattern {p!r} is not a valid regex: {e}") from None
+    return v
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -140,12 +150,7 @@ class CleanConfig(_Section):
     @field_validator("boilerplate_patterns", "signature_patterns", "commentluv_pattern")
     @classmethod
     def _compiles(cls, v: Any) -> Any:
-        for p in (v,) if isinstance(v, str) else v:
-            try:
-                re.compile(p)
-            except re.error as e:
-                raise ValueError(f"pattern {p!r} is not a valid regex: {e}") from None
-        return v
+        return check_patterns(v)
 
 
 class EvidenceWeights(_Section):
@@ -179,12 +184,7 @@ class AttributeConfig(_Section):
     @field_validator("vocative_patterns", "host_phrases", "hedge_pattern")
     @classmethod
     def _compiles(cls, v: Any) -> Any:
-        for p in (v,) if isinstance(v, str) else v:
-            try:
-                re.compile(p)
-            except re.error as e:
-                raise ValueError(f"pattern {p!r} is not a valid regex: {e}") from None
-        return v
+        return check_patterns(v)
 
 
 class SegmentConfig(_Section):

@@ -14,11 +14,10 @@ from typing import Any
 
 from lxml import etree
 
-from pipeline.adapters.base import Parsed, Source, SourceError
-from pipeline.adapters.sourcemap import LineIndex, SpanFinder, parse_xml
+from pipeline.adapters.base import Parsed, Source
+from pipeline.adapters.sourcemap import LineIndex, SpanFinder, decode_and_parse_xml
 from pipeline.adapters.structured import Node, build_thread, html_to_text, problem
 from pipeline.config import ExportsConfig, IngestConfig
-from pipeline.textnorm import DecodeError, decode
 
 NS = "{http://disqus.com}"
 DSQ_ID = "{http://disqus.com/disqus-internals}id"
@@ -59,11 +58,7 @@ class DisqusXmlAdapter:
 
     def parse(self, source: Source, params: IngestConfig) -> Parsed:
         """Parse every thread into a document with its posts as comments."""
-        try:
-            text, _ = decode(source.data)
-        except DecodeError as e:
-            raise SourceError("bad-encoding", f"{source.path}: {e}") from None
-        root, problems = parse_xml(source, text)
+        text, root, problems = decode_and_parse_xml(source)
         out = Parsed(problems=problems)
         finder = SpanFinder(LineIndex(text))
         threads: dict[str, tuple[etree._Element, tuple[int | None, int | None]]] = {}

@@ -10,6 +10,7 @@ from lxml import etree
 
 from pipeline.adapters.base import Source, SourceError
 from pipeline.adapters.structured import problem
+from pipeline.textnorm import DecodeError, decode
 
 
 class LineIndex:
@@ -127,3 +128,13 @@ class SpanFinder:
         matched = set(self.found.get(lit, []))
         pat = re.compile(rf"<{re.escape(lit)}(?=[\s>])[^<>]*(?<!/)>")
         return [self.lines.line_of(m.start()) for m in pat.finditer(self.lines.text) if m.start() not in matched]
+
+
+def decode_and_parse_xml(source: Source) -> tuple[str, etree._Element, list[dict[str, Any]]]:
+    """Decode an XML source and parse it with recovery: (text, root, problems rows)."""
+    try:
+        text, _ = decode(source.data)
+    except DecodeError as e:
+        raise SourceError("bad-encoding", f"{source.path}: {e}") from None
+    root, problems = parse_xml(source, text)
+    return text, root, problems

@@ -14,11 +14,10 @@ import re
 
 from lxml import etree
 
-from pipeline.adapters.base import Parsed, Source, SourceError
-from pipeline.adapters.sourcemap import LineIndex, SpanFinder, parse_xml
+from pipeline.adapters.base import Parsed, Source
+from pipeline.adapters.sourcemap import LineIndex, SpanFinder, decode_and_parse_xml
 from pipeline.adapters.structured import Node, build_thread, html_to_text, iso_from_wp, problem
 from pipeline.config import IngestConfig
-from pipeline.textnorm import DecodeError, decode
 
 _SNIFF = re.compile(rb"xmlns:wp=\"http://wordpress\.org/export/|<wp:wxr_version>")
 CONTENT = "{http://purl.org/rss/1.0/modules/content/}encoded"
@@ -46,11 +45,7 @@ class WxrAdapter:
 
     def parse(self, source: Source, params: IngestConfig) -> Parsed:
         """Parse every post/page item into a document with its comments."""
-        try:
-            text, _ = decode(source.data)
-        except DecodeError as e:
-            raise SourceError("bad-encoding", f"{source.path}: {e}") from None
-        root, problems = parse_xml(source, text)
+        text, root, problems = decode_and_parse_xml(source)
         out = Parsed(problems=problems)
         ns = _wp(root)
         w = {k: f"{{{ns}}}{k}" for k in (

@@ -53,7 +53,7 @@ bench: $(STAMP)
 ## eval: evaluation commands on the real data in ../shared/real (PIPELINE_REAL_DATA overrides)
 eval: $(STAMP)
 	$(PY) -m pipeline evaluate extraction --pages $(REAL)/html --pages $(REAL)/threads/hackernews_html --expected evaluation/html_expected.yaml --params params.yaml
-	$(PY) -m pipeline evaluate argkp --data $(REAL)/args/argkp2021 --split dev
+	$(PY) -m pipeline evaluate argkp --data $(REAL)/args/argkp2021 --split dev --finetune-dir models/minilm-argkp --out metrics/argkp.json
 
 ## scrape: fetch the URLs listed in corpus entries into data/raw/<corpus>/ (polite, resumable)
 scrape: $(STAMP)

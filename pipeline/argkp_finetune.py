@@ -169,10 +169,11 @@ def ensure_finetuned(split: KpaSplit, base_vectors: dict[str, np.ndarray], cfg: 
         return {**rec, "reused": True}
     w, stats = train_adapter(base_vectors, training_examples(split, cfg), cfg)
     save_adapted(base_path, w, out_dir)
+    seconds = stats.pop("seconds")  # kept out of the folder: its files make the model identity
     rec = {"key": key, "settings": cfg.model_dump(), "base": base_identity,
            "topics": sorted(split.arguments["topic"].unique().tolist()), "train": stats}
     write_json(rec, record_path)
-    return {**rec, "reused": False}
+    return {**rec, "reused": False, "train_seconds": seconds}
 
 
 def topic_folds(split: KpaSplit, holdout: int, seed: int) -> tuple[KpaSplit, KpaSplit]:

@@ -1,5 +1,6 @@
-"""`python -m pipeline evaluate argkp`: the pipeline's embeddings + clusterer on IBM ArgKP (KPA-2021),
-against a TF-IDF baseline with the same clusterer. Prints JSON (see docs/clustering.md)."""
+"""`python -m pipeline evaluate argkp`: the pipeline's embeddings (optionally with an adapter fine-tuned on
+ArgKP train), a fusion with TF-IDF, and a TF-IDF baseline, each clustered and matched on IBM ArgKP
+(KPA-2021). Prints JSON (see docs/clustering.md)."""
 
 from __future__ import annotations
 
@@ -128,7 +129,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--split", choices=("train", "dev", "test"), default="dev")
     ap.add_argument("--params", type=Path, default=Path("params.yaml"))
     ap.add_argument("--cache-dir", type=Path, default=None, help="overrides embed.cache_dir")
-    ap.add_argument("--tune", action="store_true", help="grid-search the clusterer per representation (use on train)")
+    ap.add_argument("--tune", action="store_true", help="grid-search clusterer, temperature, fusion alpha (and adapter settings) on train")
     ft = ap.add_mutually_exclusive_group()
     ft.add_argument("--finetune", dest="finetune", action="store_true", default=None,
                     help="fine-tune the embedder on train first (default: cluster.argkp.finetune.enabled)")
@@ -159,7 +160,7 @@ def finetuned_reps(args: argparse.Namespace, params: Params, split: KpaSplit, te
     vecs, identity = embed(texts, args.params, args.cache_dir, model=str(args.finetune_dir))
     info = {"model_dir": str(args.finetune_dir), "identity": identity, "base_identity": base_identity,
             "fit_topics": len(record["topics"]), "reused": record["reused"], "settings": record["settings"],
-            "train": record["train"]}
+            "train": record["train"], "train_seconds": record.get("train_seconds")}
     if held is not None and args.tune:
         info["grid"] = finetune_grid(fit, fit_vecs, held, base_vecs, ft)
     return split, {"embedding": vecs, "embedding_base": base_vecs}, info

@@ -223,30 +223,49 @@ def test_main_bad_data(tmp_path, capsys):
     assert "arguments_dev.csv: file not found" in capsys.readouterr().err
 
 
-# Measured on dev (2026-11-22, all-MiniLM-L6-v2, params.yaml as tuned on train; docs/clustering.md):
-# clustering ARI 0.164 / NMI 0.284 (TF-IDF 0.134 / 0.296); matching mAP strict/relaxed 0.724 / 0.873 raw cosine,
-# 0.775 / 0.902 softmax-calibrated (TF-IDF 0.780 / 0.846 and 0.781 / 0.879). Floors leave room for numeric
-# drift (UMAP seeds 1-5 gave ARI 0.148-0.176). Lowering a floor is an explicit, reviewed change.
-FLOORS = {"ari": 0.14, "nmi": 0.25, "map_strict": 0.70, "map_relaxed": 0.85,
-          "softmax_map_strict": 0.75, "softmax_map_relaxed": 0.88}
+# Measured on dev once for the final configuration (2026-11-22; every choice made on train, see
+# docs/clustering.md): pipeline = MiniLM + linear adapter fine-tuned on train (`embedding`), and the fusion
+# matcher/clusterer 0.8 * adapter cosine + 0.2 * TF-IDF cosine (`fusion`, uses TF-IDF inside).
+#                 ARI    NMI    strict raw/softmax   relaxed raw/softmax
+# embedding      0.162  0.272   0.716 / 0.780        0.861 / 0.893
+# fusion         0.102  0.187   0.762 / 0.815        0.865 / 0.914
+# embedding_base 0.164  0.284   0.724 / 0.775        0.873 / 0.902   (MiniLM as shipped)
+# tfidf          0.134  0.296   0.780 / 0.781        0.846 / 0.879   (baseline)
+# Floors leave room for numeric drift (UMAP seeds 1-5 moved MiniLM ARI by +-0.015). Lowering a floor is an
+# explicit, reviewed change.
+FLOORS = {"embedding": {"ari": 0.14, "nmi": 0.25, "map_strict": 0.70, "map_relaxed": 0.84,
+                        "softmax_map_strict": 0.76, "softmax_map_relaxed": 0.87},
+          "fusion": {"ari": 0.08, "nmi": 0.16, "map_strict": 0.74, "map_relaxed": 0.84,
+                     "softmax_map_strict": 0.80, "softmax_map_relaxed": 0.90},
+          "embedding_base": {"ari": 0.14, "nmi": 0.25, "map_strict": 0.70, "map_relaxed": 0.85,
+                             "softmax_map_strict": 0.75, "softmax_map_relaxed": 0.88}}
 
 
 @pytest.mark.real
 @pytest.mark.slow
 def test_argkp_dev_floors(real_dir, tmp_path, capsys):
+    """The final configuration from scratch: adapter trained on train (cold cache), dev scored once."""
     data = real_dir / "args" / "argkp2021"
     root = Path(__file__).resolve().parents[1]
     assert main(["--data", str(data), "--split", "dev", "--params", str(root / "params.yaml"),
-                 "--cache-dir", str(tmp_path / "cache")]) == 0
+                 "--cache-dir", str(tmp_path / "cache"), "--finetune-dir", str(tmp_path / "minilm-argkp")]) == 0
     r = json.loads(capsys.readouterr().out)
     assert r["counts"] == {"arguments": 932, "groups": 8, "single_matched": 604, "multi_matched": 67, "unmatched": 261}
-    pipe, base = r["clustering"]["embedding"], r["clustering"]["tfidf"]
-    raw, soft = r["matching"]["embedding"], r["matching"]["embedding_softmax"]
-    assert pipe["ari"] >= FLOORS["ari"] and pipe["nmi"] >= FLOORS["nmi"]
-    assert raw["map_strict"] >= FLOORS["map_strict"] and raw["map_relaxed"] >= FLOORS["map_relaxed"]
-    assert soft["map_strict"] >= FLOORS["softmax_map_strict"] and soft["map_relaxed"] >= FLOORS["softmax_map_relaxed"]
-    # The pipeline beats TF-IDF (same clusterer family, each tuned on train) on ARI and on relaxed mAP.
-    # It does NOT beat it on strict mAP (0.724 vs 0.780 raw, 0.775 vs 0.781 calibrated): not asserted.
-    assert pipe["ari"] > base["ari"] + 0.01
-    assert raw["map_relaxed"] > r["matching"]["tfidf"]["map_relaxed"]
-    assert soft["map_relaxed"] > r["matching"]["tfidf_softmax"]["map_relaxed"]
+    ft = r["finetune"]
+    assert (ft["reused"], ft["fit_topics"], ft["train"]["examples"]) == (False, 24, 4260)
+    assert r["embedding_model"].startswith("minilm-argkp-") and ft["base_identity"] != r["embedding_model"]
+    for name, floors in FLOORS.items():
+        c, raw, soft = r["clustering"][name], r["matching"][name], r["matching"][f"{name}_softmax"]
+        assert c["ari"] >= floors["ari"] and c["nmi"] >= floors["nmi"], name
+        assert raw["map_strict"] >= floors["map_strict"] and raw["map_relaxed"] >= floors["map_relaxed"], name
+        assert soft["map_strict"] >= floors["softmax_map_strict"], name
+        assert soft["map_relaxed"] >= floors["softmax_map_relaxed"], name
+    tf, tf_soft = r["matching"]["tfidf"], r["matching"]["tfidf_softmax"]
+    # Strict mAP (the KPA-2021 headline): the fusion matcher beats TF-IDF, raw or calibrated.
+    fusion = r["matching"]["fusion_softmax"]
+    assert fusion["map_strict"] > max(tf["map_strict"], tf_soft["map_strict"]) + 0.02
+    assert fusion["map_relaxed"] > max(tf["map_relaxed"], tf_soft["map_relaxed"])
+    # ARI: the adapter embeddings beat TF-IDF (same clusterer family, each tuned on train).
+    assert r["clustering"]["embedding"]["ari"] > r["clustering"]["tfidf"]["ari"] + 0.01
+    # NOT asserted, measured: fusion ARI 0.102 < TF-IDF 0.134; adapter strict mAP 0.780 vs TF-IDF 0.781 (a tie).
+    # No single representation beats TF-IDF on both ARI and strict mAP on dev.

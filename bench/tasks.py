@@ -36,30 +36,35 @@ def chain(a: dict[str, Any]) -> dict[str, Any]:
     forms = load_forms(load_yaml(root / params.segment.codebook)["concepts"], params.segment.codebook)
     paths = {k: out / f"{k}.parquet" for k in TABLES_OUT}
     times: dict[str, float] = {}
+    peaks: dict[str, float] = {}  # peak RSS so far after each stage (which stage sets the peak)
     t0 = time.perf_counter()
     with open_engine(ecfg) as engine:
         times["engine_start"] = time.perf_counter() - t0
         t = time.perf_counter()
         run_to(params.corpora, params.ingest, root, paths, engine, ecfg.partition_size)
         times["ingest"] = time.perf_counter() - t
+        peaks["ingest"] = peak_rss_mb()
         t = time.perf_counter()
         clean_to(paths["utterances"], out / "clean.parquet", out / "removals.parquet", params.clean, engine,
                  ecfg.partition_size)
         times["clean"] = time.perf_counter() - t
+        peaks["clean"] = peak_rss_mb()
         t = time.perf_counter()
         attribute_to(out / "clean.parquet", paths["documents"], out / "attributed.parquet", params.attribute,
                      params.clean, engine, ecfg.partition_size)
         times["attribute"] = time.perf_counter() - t
+        peaks["attribute"] = peak_rss_mb()
         t = time.perf_counter()
         segment_to(out / "attributed.parquet", root, out / "units.parquet", out / "segment_problems.parquet", forms,
                    params.segment, engine, ecfg.partition_size)
         times["segment"] = time.perf_counter() - t
+        peaks["segment"] = peak_rss_mb()
         workers = engine.run_on_workers(_worker_rss) if ecfg.kind == "dask" else {}  # type: ignore[attr-defined]
     wall = time.perf_counter() - t0
     n_utts = count_rows(paths["utterances"])
     return {"engine": ecfg.kind, "seconds": round(wall, 2), "stage_seconds": {k: round(v, 2) for k, v in times.items()},
             "utterances": n_utts, "units": count_rows(out / "units.parquet"), "peak_rss_mb": peak_rss_mb(),
-            "worker_peak_rss_mb": sorted(round(v, 1) for v in workers.values())}
+            "peak_rss_mb_after_stage": peaks, "worker_peak_rss_mb": sorted(round(v, 1) for v in workers.values())}
 
 
 def embed_ratio(a: dict[str, Any]) -> dict[str, Any]:

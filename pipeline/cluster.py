@@ -64,13 +64,13 @@ def figures(model: Any, n_topics: int, hierarchy: pd.DataFrame | None, cfg: Clus
 def save_model(model: Any, path: Path, embed_cfg: EmbedConfig) -> None:
     """Save BERTopic as safetensors (with c-TF-IDF), pointing at the embedding model's folder."""
     from pipeline.embedders import resolve_model_path
+    from pipeline.io import replace_dir
 
     pointer: str | bool = str(resolve_model_path(embed_cfg.model)) if embed_cfg.backend == "sentence-transformers" else False
     tmp = path.with_name(f".{path.name}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     model.save(str(tmp), serialization="safetensors", save_ctfidf=True, save_embedding_model=pointer)
-    shutil.rmtree(path, ignore_errors=True)
-    tmp.rename(path)
+    replace_dir(tmp, path)
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:

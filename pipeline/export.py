@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import shutil
 import sys
 import tempfile
@@ -26,7 +25,7 @@ from typing import Any, NoReturn
 
 import pandas as pd
 
-from pipeline.io import read_table
+from pipeline.io import read_table, replace_dir
 from pipeline.schema import DOCUMENTS, UTTERANCES
 
 TOP_LEVEL = ("utterance_id", "parent_id")
@@ -126,9 +125,7 @@ def write_convokit(files: dict[str, Any], out: Path) -> None:
                     f.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in content)
                 else:
                     json.dump(content, f, ensure_ascii=False)
-        if out.exists():
-            shutil.rmtree(out)
-        os.replace(tmp, out)
+        replace_dir(tmp, out)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp)

@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +26,8 @@ def atomic_path(path: Path) -> Iterator[Path]:
     """Yield a temporary path beside `path`; rename it onto `path` only if the block succeeds."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):  # left by a run that was killed mid-write
+        stale.unlink(missing_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
@@ -166,3 +169,15 @@ def rows(df: pd.DataFrame) -> list[Any]:
 
     Row = namedtuple("Row", list(df.columns), rename=True)  # type: ignore[misc]
     return [Row._make(vals) for vals in zip(*(df[c].tolist() for c in df.columns), strict=True)] if len(df.columns) else []
+
+
+def replace_dir(tmp: Path, target: Path) -> None:
+    """Move a finished folder onto `target`; the previous folder survives as `.<name>.old` until then."""
+    tmp, target = Path(tmp), Path(target)
+    old = target.with_name(f".{target.name}.old")
+    if old.exists():
+        shutil.rmtree(old)
+    if target.exists():
+        os.replace(target, old)
+    os.replace(tmp, target)
+    shutil.rmtree(old, ignore_errors=True)

@@ -86,6 +86,7 @@ def test_kill_mid_write_keeps_old_outputs_and_rerun_recovers(tmp_path: Path) -> 
         read_table(out / f"{v}.parquet", TABLES[v])
     assert len(read_table(out / "documents.parquet", TABLES["documents"])) == 6
     _ingest(tmp_path, out)  # rerun after the crash
+    assert not tmp.exists() and not list(out.glob(".*.tmp"))  # the killed run's temporary file is gone
     fresh = tmp_path / "fresh"
     _ingest(tmp_path, fresh)  # clean run on the same input
     for v in OUTS.values():

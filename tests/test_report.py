@@ -55,3 +55,16 @@ def test_untrusted_text_is_escaped() -> None:
 def test_no_external_references() -> None:
     for html in build_pages(tables(), "Report", "now").values():
         assert "http://" not in html and "https://" not in html and "//cdn" not in html
+
+
+def test_dvc_plot_distributions() -> None:
+    from pipeline.report.plots import distributions
+
+    t = {"unit_frames": pd.DataFrame({"frame": ["b", "a", "b"]}),
+         "topics": pd.DataFrame({"topic": [1, -1], "name": ["1_x", "-1_o"], "size": [2, 5]}),
+         "unit_roles": pd.DataFrame({"concept": ["sm", "sm", "crm"], "role": ["tool", "tool", "strategy"]})}
+    out = distributions(t)
+    assert out["frames.csv"].to_dict("list") == {"frame": ["a", "b"], "units": [1, 2]}
+    assert out["topics.csv"].to_dict("list") == {"topic": ["-1_o", "1_x"], "units": [5, 2]}
+    assert out["roles.csv"].to_dict("list") == {"concept_role": ["crm: strategy", "sm: tool"], "units": [1, 2]}
+    assert distributions({}) == {}

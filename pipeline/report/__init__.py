@@ -15,7 +15,7 @@ import yaml
 
 from pipeline.config import load_params
 from pipeline.io import read_json, read_table, write_json, write_text
-from pipeline.report import overview, provenance
+from pipeline.report import overview, plots, provenance
 from pipeline.report.pages import build_pages
 from pipeline.report.render import ASSETS, PLOTLY_JS, asset_bytes, plotly_js_path
 from pipeline.schema import TABLES
@@ -90,6 +90,7 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--lock", default="dvc.lock", help="dvc.lock to read hashes from (not a dependency)")
     ap.add_argument("--out-dir", required=True)
     ap.add_argument("--metrics-out", required=True)
+    ap.add_argument("--plots-dir", help="folder for the dvc plots CSVs (frames, topics, roles)")
     args = ap.parse_args(argv)
     cfg = load_params(args.params)
     tables = read_tables(args.tables)
@@ -113,4 +114,7 @@ def main(argv: list[str]) -> int:
     if any('class="plotly-fig"' in html for html in pages.values()):
         shutil.copyfile(plotly_js_path(), out / "assets" / PLOTLY_JS)
     write_json(build_metrics(tables, stage_metrics), Path(args.metrics_out))
+    if args.plots_dir:
+        for name, df in plots.distributions(tables).items():
+            write_text(df.to_csv(index=False), Path(args.plots_dir) / name)
     return 0

@@ -156,7 +156,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--utterance-frames", type=Path, required=True)
     ap.add_argument("--frame-topics", type=Path, required=True)
     ap.add_argument("--metrics", type=Path, required=True)
-    ap.add_argument("--confusion-units", type=Path, required=True, help="CSV actual,predicted for dvc plots")
+    ap.add_argument("--confusion-units", type=Path, required=True, help="CSV actual,predicted,id for dvc plots")
     ap.add_argument("--confusion-utterances", type=Path, required=True)
     ap.add_argument("--problems", type=Path, required=True)
     return ap.parse_args(argv)
@@ -231,9 +231,15 @@ def frame_corpus(units: pd.DataFrame, x: np.ndarray | UnitBatch, frames: Sequenc
         first = align_unit_codes(codes["units"], units)[0]
         second = align_unit_codes(codes["second"], units)[0]
         metrics["intercoder"] = intercoder(first[["unit_id", "frame"]], second[["unit_id", "frame"]], frame_ids)
-    empty = pd.DataFrame(columns=["frame_gold", "frame_pred"])
+    empty = pd.DataFrame(columns=["unit_id", "utterance_id", "frame_gold", "frame_pred"])
     pairs = {lvl: (chosen["_pairs"][lvl] if chosen else empty) for lvl in ("unit", "utterance")}
     return FramingResult(unit_frames, utt, crosstab, metrics, pairs, problems)
+
+
+def confusion_rows(pairs: pd.DataFrame, id_col: str) -> pd.DataFrame:
+    """The dvc-plots confusion CSV: actual, predicted and the coded item's id (unit_id or utterance_id)."""
+    return pd.DataFrame({"actual": pairs["frame_gold"].to_numpy(), "predicted": pairs["frame_pred"].to_numpy(),
+                         "id": pairs[id_col].to_numpy()})
 
 
 def main(argv: list[str]) -> int:
@@ -269,8 +275,7 @@ def main(argv: list[str]) -> int:
     write_json(res.metrics, args.metrics)
     for lvl, path in (("unit", args.confusion_units), ("utterance", args.confusion_utterances)):
         with atomic_path(path) as tmp:
-            res.pairs[lvl].rename(columns={"frame_gold": "actual", "frame_pred": "predicted"})[
-                ["actual", "predicted"]].to_csv(tmp, index=False)
+            confusion_rows(res.pairs[lvl], f"{lvl}_id").to_csv(tmp, index=False)
     m = res.metrics
     sys.stderr.write(f"frame: {len(res.unit_frames)} units, {len(res.utterance_frames)} utterances ({cfg.method}); "
                      f"macro-F1 unit {m['unit'].get('macro_f1')}, utterance {m['utterance'].get('macro_f1')}\n")

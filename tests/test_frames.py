@@ -323,7 +323,22 @@ def test_stage_end_to_end_is_deterministic(tmp_path: Path, fixtures: Path) -> No
     assert set(m["routes"]) == {"zeroshot", "supervised"} and "ci95" in m["unit"]
     assert m["intercoder"]["n"] == 6 and m["intercoder"]["agreement"] == pytest.approx(5 / 6, abs=1e-4)
     cu = pd.read_csv(runs[0] / "cu.csv")
-    assert list(cu.columns) == ["actual", "predicted"] and len(cu) == 12
+    assert list(cu.columns) == ["actual", "predicted", "id"] and len(cu) == 12
+
+
+def test_stage_confusion_csvs_carry_coded_item_ids(tmp_path: Path, fixtures: Path) -> None:
+    p = _tiny_project(tmp_path)
+    assert _run_stage(p, fixtures / "frames" / "params.yaml", fixtures / "frames" / "codebook.yaml", tmp_path / "r") == 0
+    m = read_json(tmp_path / "r" / "frames.json")
+    for name, level, codes, key in (("cu.csv", "unit", "c1.csv", "unit_id"), ("cutt.csv", "utterance", "utt.csv",
+                                                                             "utterance_id")):
+        cm = pd.read_csv(tmp_path / "r" / name, dtype=str)
+        gold = pd.read_csv(p[codes], dtype=str)
+        assert list(cm.columns) == ["actual", "predicted", "id"] and cm["id"].is_unique
+        assert dict(zip(cm["id"], cm["actual"], strict=True)) == dict(zip(gold[key], gold["frame"], strict=True))
+        labels = m[level]["confusion"]["labels"]
+        counts = [[int(((cm.actual == a) & (cm.predicted == b)).sum()) for b in labels] for a in labels]
+        assert counts == m[level]["confusion"]["rows_gold_cols_predicted"], level
 
 
 def test_stage_zeroshot_route(tmp_path: Path, fixtures: Path) -> None:

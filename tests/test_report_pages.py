@@ -21,6 +21,7 @@ from pipeline.report.topics_page import (
 from pipeline.report.validation_page import (
     find_evaluations,
     has_validation,
+    role_confusion,
     validation_context,
     wilson,
 )
@@ -150,6 +151,57 @@ def test_validation_blocks_intervals_stability() -> None:
     assert stab["per_seed"][1] == {"seed": 2, "n_topics": 3, "outlier_share": 0.2}
     assert ("kept", "3") in next(o for o in ctx["other"] if o["file"] == "clean")["rows"]
     assert not has_validation({"clean": {"kept": 3}})
+
+
+def test_confusion_cells_drill_down_to_units_and_utterances() -> None:
+    block = {"n": 4, "confusion": {"labels": ["A", "B"], "rows_gold_cols_predicted": [[2, 1], [0, 1]]}}
+    m = {"frames": {"unit": block, "utterance": {**block, "n": 3,
+                                                "confusion": {"labels": ["A", "B"],
+                                                              "rows_gold_cols_predicted": [[1, 1], [1, 0]]}}}}
+    units = pd.DataFrame({"actual": ["A", "B", "A", "A"], "predicted": ["A", "B", "B", "A"],
+                          "id": ["t/d/post/s1", "t/d/c1/s0", "t/e/post/s0", "t/d/post/s0"]})
+    utts = pd.DataFrame({"actual": ["A", "A", "B"], "predicted": ["B", "A", "A"],
+                         "id": ["t/d/c1", "t/e/post", "t/d/post"]})
+    t = base_tables()
+    ctx = validation_context(m, {"frames.unit": units, "frames.utterance": utts}, t["units"], t["attributed"])
+    unit_ev, utt_ev = ctx["evaluations"]
+    assert unit_ev["ids"] == [["t/d/post/s0 t/d/post/s1", "t/e/post/s0"], ["", "t/d/c1/s0"]]
+    assert utt_ev["ids"] == [["t/e/post", "t/d/c1"], ["t/d/post", ""]] and unit_ev["note"] is None
+    cd = figure(ctx, "fig-confusion-0")["data"][0]["customdata"]
+    assert cd[0][1] == {"units": "t/e/post/s0", "title": "gold A · predicted B", "label": "gold A · predicted B"}
+    assert cd[1][0]["units"] == "" and figure(ctx, "fig-confusion-1")["data"][0]["customdata"][1][0]["units"] == "t/d/post"
+    data = ctx["units_data"]
+    assert set(data) == {"t/d/post/s0", "t/d/post/s1", "t/d/c1/s0", "t/e/post/s0", "t/d/c1", "t/e/post", "t/d/post"}
+    assert data["t/d/post/s1"]["text"] == "Buy it." and data["t/d/post/s1"]["utterance_id"] == "t/d/post"
+    assert data["t/d/post"] == {"text": "CRM is a tool. Buy it.", "speaker": "Pat", "doc_id": "t/d",
+                                "utterance_id": "t/d/post"}
+    html = build_pages(t, "R", "now", metrics=m, confusion={"frames.unit": units})["validation.html"]
+    assert 'data-units="t/d/post/s0 t/d/post/s1" data-title="gold A · predicted A"' in html
+    assert html.count("data-units=") == 3  # zero cells and the utterance block (no per-item file) stay plain
+    stale = validation_context(m, {"frames.unit": units.iloc[:3], "frames.utterance": utts[["actual", "predicted"]]})
+    assert [e["ids"] for e in stale["evaluations"]] == [None, None] and stale["units_data"] == {}
+    assert "do not reproduce" in stale["evaluations"][0]["note"] and "id" in stale["evaluations"][1]["note"]
+    assert "customdata" not in figure(stale, "fig-confusion-0")["data"][0]
+
+
+def test_role_confusion_cells_from_unit_roles() -> None:
+    ur = pd.DataFrame({"unit_id": ["t/d/post/s0", "t/d/c1/s0", "t/e/post/s0", "t/d/post/s1"],
+                       "gold_role": ["tool", "tool", "strategy", None],
+                       "zeroshot_role": ["tool", "strategy", "strategy", "tool"],
+                       "supervised_role": ["tool", "tool", "tool", "tool"]})
+    conf = role_confusion(ur)
+    assert conf["positions.zeroshot"].to_dict("list") == {"actual": ["tool", "tool", "strategy"],
+                                                          "predicted": ["tool", "strategy", "strategy"],
+                                                          "id": ["t/d/post/s0", "t/d/c1/s0", "t/e/post/s0"]}
+    labels = ["tool", "strategy"]
+    m = {"positions": {"zeroshot": {"confusion": {"labels": labels, "rows_gold_cols_predicted": [[1, 1], [0, 1]]}},
+                       "supervised_cv": {"confusion": {"labels": labels, "rows_gold_cols_predicted": [[2, 0], [0, 1]]}}}}
+    html = build_pages({**base_tables(), "unit_roles": ur}, "R", "now", metrics=m)["validation.html"]
+    assert 'data-units="t/d/c1/s0" data-title="gold tool · predicted strategy"' in html
+    ctx = validation_context(m, conf)
+    assert ctx["evaluations"][0]["ids"] == [["t/d/post/s0", "t/d/c1/s0"], ["", "t/e/post/s0"]]
+    assert ctx["evaluations"][1]["ids"] is None  # supervised rows give 2 + 1 off-diagonal, not the recorded counts
+    assert role_confusion(ur.drop(columns="gold_role")) == {} and role_confusion(None) == {}
 
 
 def test_pages_appear_only_with_their_inputs() -> None:

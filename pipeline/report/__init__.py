@@ -79,6 +79,20 @@ def read_figures(specs: list[str]) -> dict[str, dict[str, Any]]:
     return figures
 
 
+def read_confusion(specs: list[str]) -> dict[str, pd.DataFrame]:
+    """Read NAME=PATH per-item confusion CSVs (actual,predicted,id; NAME = dotted evaluation path such as
+    frames.unit); absent files are left out, the page checks the columns and the counts."""
+    out = {}
+    for spec in specs:
+        name, _, path = spec.partition("=")
+        if Path(path).exists():
+            try:
+                out[name] = pd.read_csv(path, dtype=str, keep_default_na=False)
+            except (pd.errors.EmptyDataError, pd.errors.ParserError):
+                out[name] = pd.DataFrame()  # unreadable: the page says the cells are not clickable
+    return out
+
+
 def main(argv: list[str]) -> int:
     """CLI edge: read tables and metrics, write pages, assets and metrics.json."""
     ap = argparse.ArgumentParser(prog="python -m pipeline report", description=__doc__)
@@ -87,6 +101,9 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--metrics-in", nargs="*", default=[], help="stage metrics JSON files to merge")
     ap.add_argument("--figures", nargs="*", default=[],
                     help=f"NAME=PATH plotly figure JSON files ({', '.join(FIGURES)}); absent files are skipped")
+    ap.add_argument("--confusion", nargs="*", default=[],
+                    help="NAME=PATH per-item confusion CSVs (actual,predicted,id), NAME the metrics path "
+                         "(e.g. frames.unit); their cells drill down to the items")
     ap.add_argument("--lock", default="dvc.lock", help="dvc.lock to read hashes from (not a dependency)")
     ap.add_argument("--out-dir", required=True)
     ap.add_argument("--metrics-out", required=True)
@@ -105,7 +122,7 @@ def main(argv: list[str]) -> int:
                                          generated)
     out = Path(args.out_dir)
     pages = build_pages(tables, cfg.report.title, generated, prov, stage_metrics, read_figures(args.figures),
-                        cfg.report.examples)
+                        cfg.report.examples, read_confusion(args.confusion))
     for name, html in pages.items():
         write_text(html, out / name)
     (out / "assets").mkdir(parents=True, exist_ok=True)

@@ -13,7 +13,7 @@ from pipeline.report.frames_page import frame_order, frames_context
 from pipeline.report.positions_page import positions_context
 from pipeline.report.render import environment, render
 from pipeline.report.topics_page import topics_context
-from pipeline.report.validation_page import has_validation, validation_context
+from pipeline.report.validation_page import has_validation, role_confusion, validation_context
 
 METRICS = "@metrics"  # pseudo-need: stage metrics holding an evaluation or a stability run
 
@@ -37,6 +37,7 @@ class ReportData:
     metrics: dict[str, Any] = field(default_factory=dict)
     figures: dict[str, dict[str, Any]] = field(default_factory=dict)
     examples: int = 3
+    confusion: dict[str, pd.DataFrame] = field(default_factory=dict)  # per-item confusion rows by evaluation path
 
 
 def available_pages(tables: dict[str, pd.DataFrame], metrics: dict[str, Any] | None = None) -> list[tuple[str, str]]:
@@ -88,7 +89,9 @@ def _positions(data: ReportData) -> dict[str, Any]:
 
 
 def _validation(data: ReportData) -> dict[str, Any]:
-    return validation_context(data.metrics)
+    t = data.tables
+    confusion = {**role_confusion(t.get("unit_roles")), **data.confusion}
+    return validation_context(data.metrics, confusion, t.get("units"), t.get("attributed", t.get("utterances")))
 
 
 BUILDERS: dict[str, Callable[[ReportData], dict[str, Any]]] = {
@@ -98,10 +101,10 @@ BUILDERS: dict[str, Callable[[ReportData], dict[str, Any]]] = {
 
 def build_pages(tables: dict[str, pd.DataFrame], title: str, generated: str, prov: dict[str, Any] | None = None,
                 metrics: dict[str, Any] | None = None, figures: dict[str, dict[str, Any]] | None = None,
-                examples: int = 3) -> dict[str, str]:
-    """All pages as {file name: html}."""
+                examples: int = 3, confusion: dict[str, pd.DataFrame] | None = None) -> dict[str, str]:
+    """All pages as {file name: html}; `confusion` holds per-item confusion rows by dotted evaluation path."""
     env = environment()
-    data = ReportData(tables, metrics or {}, figures or {}, examples)
+    data = ReportData(tables, metrics or {}, figures or {}, examples, confusion or {})
     nav = available_pages(tables, data.metrics)
     common = {"report_title": title, "generated": generated}
     pages = {}

@@ -5,10 +5,14 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from pipeline.report.drill import SEQUENTIAL, esc
+import pandas as pd
+
+from pipeline.report.drill import SEQUENTIAL, esc, ids_attr, point, unit_lookup, utterance_lookup
 
 Z95 = 1.959964  # normal quantile of a two-sided 95% interval
 SUMMARY_KEYS = ("accuracy", "macro_f1", "kappa", "alpha", "agreement")
+CONFUSION_COLUMNS = ("actual", "predicted", "id")  # per-item confusion CSV (one row per coded item)
+Cells = dict[tuple[str, str], list[str]]
 
 
 def is_evaluation(node: Any) -> bool:
@@ -65,30 +69,75 @@ def per_class(block: dict[str, Any], labels: list[str], matrix: list[list[int]])
     return out
 
 
-def confusion_figure(labels: list[str], matrix: list[list[int]], rows: str, cols: str, title: str) -> dict[str, Any]:
-    """Heatmap of a confusion matrix, coloured by row share, annotated with counts."""
+def confusion_cells(items: pd.DataFrame) -> Cells:
+    """(actual, predicted) -> sorted ids of the items in that cell, from a per-item confusion table."""
+    cells: Cells = {}
+    for a, p, i in zip(items["actual"].astype(str), items["predicted"].astype(str), items["id"].astype(str),
+                       strict=True):
+        cells.setdefault((a, p), []).append(i)
+    return {k: sorted(v) for k, v in cells.items()}
+
+
+def role_items(unit_roles: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Per-item confusion rows (gold role, `column`'s role, unit id) of the hand-coded (unit, concept) items."""
+    coded = unit_roles[unit_roles["gold_role"].notna() & unit_roles[column].notna()]
+    return pd.DataFrame({"actual": coded["gold_role"].astype(str).to_numpy(),
+                         "predicted": coded[column].astype(str).to_numpy(), "id": coded["unit_id"].to_numpy()})
+
+
+def role_confusion(unit_roles: pd.DataFrame | None) -> dict[str, pd.DataFrame]:
+    """Per-item rows behind the positions stage's role evaluations, from unit_roles (supervised: out-of-fold)."""
+    if unit_roles is None or not {"gold_role", "zeroshot_role", "supervised_role", "unit_id"} <= set(unit_roles):
+        return {}
+    return {"positions.zeroshot": role_items(unit_roles, "zeroshot_role"),
+            "positions.supervised_cv": role_items(unit_roles, "supervised_role")}
+
+
+def cells_match(cells: Cells, labels: list[str], matrix: list[list[int]]) -> bool:
+    """Whether the per-item cells reproduce the metrics' confusion counts exactly (same run, same labels)."""
+    inside = sum(len(cells.get((a, p), [])) for a in labels for p in labels)
+    return inside == sum(len(v) for v in cells.values()) and all(
+        len(cells.get((a, p), [])) == matrix[i][j] for i, a in enumerate(labels) for j, p in enumerate(labels))
+
+
+def confusion_figure(labels: list[str], matrix: list[list[int]], rows: str, cols: str, title: str,
+                     cells: Cells | None = None) -> dict[str, Any]:
+    """Heatmap of a confusion matrix, coloured by row share, annotated with counts; cells click -> their items."""
     shares = [[x / (sum(r) or 1) for x in r] for r in matrix]
-    labels = [esc(x) for x in labels]
-    return {"data": [{"type": "heatmap", "z": shares, "x": labels, "y": labels, "text": matrix,
+    names = [esc(x) for x in labels]
+    extra = {} if cells is None else {"customdata": [[point(cells.get((a, p), []), f"{rows} {a} · {cols} {p}")
+                                                      for p in labels] for a in labels]}
+    return {"data": [{"type": "heatmap", "z": shares, "x": names, "y": names, "text": matrix, **extra,
                       "texttemplate": "%{text}", "colorscale": SEQUENTIAL, "zmin": 0, "zmax": 1, "xgap": 1, "ygap": 1,
                       "colorbar": {"title": {"text": f"share of {rows}"}, "tickformat": ".0%"},
                       "hovertemplate": f"{rows} %{{y}} · {cols} %{{x}}: %{{text}}<extra></extra>"}],
-            "layout": {"title": {"text": esc(title)}, "height": 160 + 42 * len(labels),
+            "layout": {"title": {"text": esc(title)}, "height": 160 + 42 * len(names),
                        "xaxis": {"title": {"text": cols}, "side": "bottom", "automargin": True},
                        "yaxis": {"title": {"text": rows}, "autorange": "reversed", "automargin": True}}}
 
 
-def evaluation(path: tuple[str, ...], block: dict[str, Any], fig_id: str) -> dict[str, Any]:
-    """One evaluation block prepared for the page."""
+def evaluation(path: tuple[str, ...], block: dict[str, Any], fig_id: str,
+               items: pd.DataFrame | None = None) -> dict[str, Any]:
+    """One evaluation block prepared for the page; `items` (actual, predicted, id) makes its cells drill down."""
     labels = [str(x) for x in block["confusion"]["labels"]]
     rows, cols, matrix = confusion_axes(block["confusion"])
+    cells, note = None, None
+    if items is not None:
+        missing = [c for c in CONFUSION_COLUMNS if c not in items.columns]
+        cells = None if missing else confusion_cells(items)
+        if missing:
+            note = f"per-item confusion file lacks column(s) {', '.join(missing)}: cells not clickable"
+        elif not cells_match(cells, labels, matrix):
+            cells, note = None, "the per-item predictions do not reproduce these counts: cells not clickable"
     ci = block.get("ci95") or {}
     summary = [{"metric": k, "value": block[k], "ci": tuple(ci[k]) if k in ci else None}
                for k in SUMMARY_KEYS if isinstance(block.get(k), int | float)]
     title = " › ".join(path)
     return {"title": title, "path": list(path), "n": block.get("n"), "summary": summary,
             "classes": per_class(block, labels, matrix), "labels": labels, "matrix": matrix, "rows": rows,
-            "cols": cols, "figure": {"id": fig_id, "figure": confusion_figure(labels, matrix, rows, cols, title)}}
+            "cols": cols, "note": note,
+            "ids": None if cells is None else [[ids_attr(cells.get((a, p), [])) for p in labels] for a in labels],
+            "figure": {"id": fig_id, "figure": confusion_figure(labels, matrix, rows, cols, title, cells)}}
 
 
 def stability_section(stab: dict[str, Any]) -> dict[str, Any] | None:
@@ -123,16 +172,32 @@ def scalar_rows(node: Any, skip: set[tuple[str, ...]], path: tuple[str, ...] = (
     return [(".".join(path[1:]), ", ".join(map(str, node)) if isinstance(node, list) else str(node))]
 
 
-def validation_context(metrics: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """Everything the validation page shows, from {metrics file stem: parsed JSON}."""
+def item_lookup(ids: list[str], units: pd.DataFrame | None, utterances: pd.DataFrame | None) -> dict[str, Any]:
+    """Quotes-panel entries of unit ids (from `units`) and of the remaining ids as utterance ids."""
+    out = unit_lookup(units, ids) if units is not None else {}
+    rest = [i for i in ids if i not in out]
+    if rest and utterances is not None:
+        text = "clean_text" if "clean_text" in utterances.columns else "text"
+        out.update(utterance_lookup(utterances, rest, text=text))
+    return out
+
+
+def validation_context(metrics: dict[str, dict[str, Any]], confusion: dict[str, pd.DataFrame] | None = None,
+                       units: pd.DataFrame | None = None, utterances: pd.DataFrame | None = None) -> dict[str, Any]:
+    """Everything the validation page shows, from {metrics file stem: parsed JSON} and per-item confusion
+    tables {dotted evaluation path, e.g. 'frames.unit': (actual, predicted, id) rows}."""
     found = find_evaluations(metrics)
-    evals = [evaluation(path, block, f"fig-confusion-{i}") for i, (path, block) in enumerate(found)]
+    confusion = confusion or {}
+    evals = [evaluation(path, block, f"fig-confusion-{i}", confusion.get(".".join(path)))
+             for i, (path, block) in enumerate(found)]
+    drill = sorted({i for e in evals if e["ids"] for row in e["ids"] for cell in row for i in cell.split()})
     stab = stability_section(metrics.get("stability") or {})
     skip = {path for path, _ in found} | ({("stability", "pairs")} if stab else set())
     other = [{"file": stem, "rows": scalar_rows(m, skip, (stem,))} for stem, m in metrics.items()
              if isinstance(m, dict)]
     figures = [e["figure"] for e in evals] + ([stab["figure"]] if stab else [])
-    return {"evaluations": evals, "stability": stab, "other": [o for o in other if o["rows"]], "figures": figures}
+    return {"evaluations": evals, "stability": stab, "other": [o for o in other if o["rows"]], "figures": figures,
+            "units_data": item_lookup(drill, units, utterances)}
 
 
 def has_validation(metrics: dict[str, dict[str, Any]]) -> bool:

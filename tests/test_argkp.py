@@ -243,6 +243,7 @@ FLOORS = {"embedding": {"ari": 0.14, "nmi": 0.25, "map_strict": 0.70, "map_relax
 
 @pytest.mark.real
 @pytest.mark.slow
+@pytest.mark.timeout(2400)  # trains the adapter from scratch on a fresh clone; slow on a loaded machine
 def test_argkp_dev_floors(real_dir, tmp_path, capsys):
     """The final configuration from scratch: adapter trained on train (cold cache), dev scored once."""
     data = real_dir / "args" / "argkp2021"

@@ -111,9 +111,10 @@ def calibrate(sim: np.ndarray, temperature: float | None) -> np.ndarray:
 
 
 def summarize(rows: list[dict]) -> dict[str, float]:
-    """Macro means over topic+stance groups of per-group clustering scores."""
+    """Macro means over topic+stance groups (and seeds) of per-group clustering scores."""
     df = pd.DataFrame(rows)
-    return {
+    by_seed = df.groupby("seed")["ari"].mean().round(4).tolist() if "seed" in df else []
+    return {"ari_per_seed": by_seed,
         "ari": round(float(df["ari"].mean()), 4), "nmi": round(float(df["nmi"].mean()), 4),
         "ari_min": round(float(df["ari"].min()), 4),
         "clusters_per_group": round(float(df["n_clusters"].mean()), 2),

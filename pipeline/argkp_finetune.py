@@ -1,12 +1,11 @@
-"""Fine-tune the embedder on ArgKP train pairs (argument -> matching key point): a linear adapter.
+"""Fine-tune the embedder on ArgKP train pairs (argument -> matching key point): a linear adapter
+(mode `adapter`; mode `full` trains the whole encoder, see argkp_encoder.py).
 
 The sentence-transformers encoder stays frozen; a square layer W (started at the identity) is trained
 on its normalised train embeddings with a sentence-transformers loss (MultipleNegativesRankingLoss with
 in-batch negatives, optionally one labelled non-matching key point per pair; or CoSENT on all labelled
 pairs), seeded, on CPU in seconds. The model is saved as encoder + Dense(W) + Normalize, so it is an
 ordinary `embed.model` folder whose vectors equal normalize(base_vector @ W).
-Full encoder fine-tuning measured 13-16 s per 32-triplet step on the shared 2 cores (about 30 min an
-epoch), over the time budget; see docs/clustering.md.
 """
 
 from __future__ import annotations
@@ -161,14 +160,21 @@ def finetune_key(data_sha: str, cfg: ArgkpFinetuneConfig, base_identity: str) ->
 
 
 def ensure_finetuned(split: KpaSplit, base_vectors: dict[str, np.ndarray], cfg: ArgkpFinetuneConfig,
-                     base_path: Path, base_identity: str, out_dir: Path) -> dict:
+                     base_path: Path, base_identity: str, out_dir: Path, texts: dict[str, str] | None = None) -> dict:
     """The fine-tuned model in `out_dir`: reused when its key matches, else trained and saved now."""
     key = finetune_key(split_sha(split), cfg, base_identity)
     record_path = out_dir / KEY_FILE
     if record_path.is_file() and (rec := read_json(record_path)).get("key") == key:
         return {**rec, "reused": True}
-    w, stats = train_adapter(base_vectors, training_examples(split, cfg), cfg)
-    save_adapted(base_path, w, out_dir)
+    if cfg.mode == "full":
+        from pipeline.argkp_encoder import train_encoder
+
+        if texts is None:
+            raise ValueError("mode full needs the texts of the train split")
+        stats = train_encoder(base_path, texts, training_examples(split, cfg), cfg, out_dir)
+    else:
+        w, stats = train_adapter(base_vectors, training_examples(split, cfg), cfg)
+        save_adapted(base_path, w, out_dir)
     seconds = stats.pop("seconds")  # kept out of the folder: its files make the model identity
     rec = {"key": key, "settings": cfg.model_dump(), "base": base_identity,
            "topics": sorted(split.arguments["topic"].unique().tolist()), "train": stats}

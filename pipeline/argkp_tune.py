@@ -98,16 +98,17 @@ def tune_clusterer(split: KpaSplit, vecs: dict[str, np.ndarray], base: ClusterCo
     grid = tuning_grid()
     per: list[list[dict]] = [[] for _ in grid]
     for key, ids, X in tqdm(groups(split, vecs), desc=f"tune {name}", disable=bool(os.environ.get("CI"))):
-        reduced: dict[str, np.ndarray] = {}
-        for i, ov in enumerate(grid):
-            cfg = cluster_config(base, ov)
-            reducer, clusterer = make_parts(cfg, len(X), cfg.seed)
-            if ov.method not in reduced:  # UMAP depends only on the shared cluster settings
-                reduced[ov.method] = reducer.fit_transform(X)
-            pred = np.asarray(clusterer.fit(reduced[ov.method]).labels_, dtype=int)
-            pred = reassign_outliers(X, pred, cfg.outlier_threshold) if ov.reduce_outliers else pred
-            if (row := score_partition(key, ids, pred, split.labels)) is not None:
-                per[i].append(row)
+        for seed in base.argkp.seeds:
+            reduced: dict[str, np.ndarray] = {}
+            for i, ov in enumerate(grid):
+                cfg = cluster_config(base, ov)
+                reducer, clusterer = make_parts(cfg, len(X), seed)
+                if ov.method not in reduced:  # UMAP depends only on the shared cluster settings and the seed
+                    reduced[ov.method] = reducer.fit_transform(X)
+                pred = np.asarray(clusterer.fit(reduced[ov.method]).labels_, dtype=int)
+                pred = reassign_outliers(X, pred, cfg.outlier_threshold) if ov.reduce_outliers else pred
+                if (row := score_partition(key, ids, pred, split.labels)) is not None:
+                    per[i].append({**row, "seed": seed})
     rows = [{**ov.model_dump(), **summarize(r)} for ov, r in zip(grid, per, strict=True)]
     return {"best": max(rows, key=lambda r: r["ari"]), "grid": rows}
 

@@ -193,6 +193,7 @@ class SegmentConfig(_Section):
     language: str = "en"
     min_unit_chars: int = 25
     codebook: str = "codebooks/social_business.yaml"
+    splitter: Literal["pysbd", "rules"] = "pysbd"  # pipeline/splitters.py; docs/segment_splitters.md
 
 
 class EmbedConfig(_Section):
@@ -230,6 +231,7 @@ class ArgkpFinetuneConfig(_Section):
     """Fine-tuning the embedder on ArgKP train pairs (argument -> matching key point), CPU, seeded."""
 
     enabled: bool = False
+    mode: Literal["adapter", "full"] = "adapter"  # linear layer on the frozen encoder, or the whole encoder
     loss: Literal["mnrl", "mnrl_hard", "cosent"] = "mnrl_hard"  # in-batch negatives (+ one labelled non-match)
     epochs: int = Field(10, ge=1)
     batch_size: int = Field(64, ge=2)
@@ -238,6 +240,9 @@ class ArgkpFinetuneConfig(_Section):
     scale: float = Field(20.0, gt=0.0)  # MNRL / CoSENT logit scale
     seed: int = 42
     holdout_topics: int = Field(6, ge=1)  # --tune: train topics kept out of fine-tuning and scored
+    warmup_share: float = Field(0.1, ge=0.0, lt=1.0)  # mode full: linear warm-up share of the steps
+    freeze_embeddings: bool = True  # mode full: keep the token embedding matrix fixed
+    max_seq_length: int = Field(64, ge=8)  # mode full: tokens per text while training
 
 
 class ArgkpConfig(_Section):
@@ -255,6 +260,7 @@ class ArgkpConfig(_Section):
     finetune: ArgkpFinetuneConfig = ArgkpFinetuneConfig()
     tfidf_sublinear_tf: bool = True
     tfidf_ngram_max: int = Field(1, ge=1)
+    seeds: list[int] = Field(default_factory=lambda: [42], min_length=1)  # UMAP seeds; ARI/NMI are means over them
 
 
 class ClusterConfig(_Section):

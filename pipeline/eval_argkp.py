@@ -57,10 +57,12 @@ def load_split(data_dir: Path, split: str) -> KpaSplit:
     return KpaSplit(frames["arguments"], frames["key_points"], frames["labels"])
 
 
-def score_clustering(split: KpaSplit, vectors: dict[str, np.ndarray], cfg: ClusterConfig) -> list[dict]:
-    """Cluster each topic+stance group's arguments (the pipeline's partition) and score it."""
-    rows = [score_partition(key, ids, cluster_labels(X, cfg, cfg.seed), split.labels) for key, ids, X in groups(split, vectors)]
-    return [r for r in rows if r is not None]
+def score_clustering(split: KpaSplit, vectors: dict[str, np.ndarray], cfg: ClusterConfig,
+                     seeds: list[int]) -> list[dict]:
+    """Cluster each topic+stance group's arguments (the pipeline's partition) once per seed and score it."""
+    rows = [(seed, score_partition(key, ids, cluster_labels(X, cfg, seed), split.labels))
+            for key, ids, X in groups(split, vectors) for seed in seeds]
+    return [{**r, "seed": seed} for seed, r in rows if r is not None]
 
 
 def texts_by_id(split: KpaSplit) -> dict[str, str]:
@@ -106,9 +108,10 @@ def evaluate(split: KpaSplit, reps: dict[str, dict[str, np.ndarray]], base: Clus
     clustering, matching = {}, {}
     for name, vecs in reps.items():
         ov, temperature = settings(base, name)
-        clustering[name] = {**ov.model_dump(), **summarize(score_clustering(split, vecs, cluster_config(base, ov)))}
+        seeds = base.argkp.seeds
+        clustering[name] = {**ov.model_dump(), **summarize(score_clustering(split, vecs, cluster_config(base, ov), seeds))}
         if name in ("embedding", "tfidf"):
-            clustering[f"{name}_untuned"] = {"method": base.method, **summarize(score_clustering(split, vecs, base))}
+            clustering[f"{name}_untuned"] = {"method": base.method, **summarize(score_clustering(split, vecs, base, seeds))}
         matching[name] = score_matching(split, vecs)
         matching[f"{name}_softmax"] = {"temperature": temperature, **score_matching(split, vecs, temperature)}
     return {"clustering": clustering, "matching": matching}
@@ -154,14 +157,16 @@ def finetuned_reps(args: argparse.Namespace, params: Params, split: KpaSplit, te
     if args.split == "train":
         fit, held = topic_folds(split, ft.holdout_topics, ft.seed)
         split, texts = held, texts_by_id(held)
-    fit_vecs, base_identity = embed(texts_by_id(fit), args.params, args.cache_dir)
-    record = ensure_finetuned(fit, fit_vecs, ft, resolve_model_path(params.embed.model), base_identity, args.finetune_dir)
+    fit_texts = texts_by_id(fit)
+    fit_vecs, base_identity = embed(fit_texts, args.params, args.cache_dir)
+    record = ensure_finetuned(fit, fit_vecs, ft, resolve_model_path(params.embed.model), base_identity,
+                              args.finetune_dir, fit_texts)
     base_vecs, _ = embed(texts, args.params, args.cache_dir)
     vecs, identity = embed(texts, args.params, args.cache_dir, model=str(args.finetune_dir))
     info = {"model_dir": str(args.finetune_dir), "identity": identity, "base_identity": base_identity,
             "fit_topics": len(record["topics"]), "reused": record["reused"], "settings": record["settings"],
             "train": record["train"], "train_seconds": record.get("train_seconds")}
-    if held is not None and args.tune:
+    if held is not None and args.tune and ft.mode == "adapter":
         info["grid"] = finetune_grid(fit, fit_vecs, held, base_vecs, ft)
     return split, {"embedding": vecs, "embedding_base": base_vecs}, info
 

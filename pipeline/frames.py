@@ -15,6 +15,7 @@ import pandas as pd
 from pipeline.coding_core import align_unit_codes, align_utterance_codes, text_key
 from pipeline.config import ConfigError, FrameConfig, load_params, load_yaml
 from pipeline.embedders import make_embedder
+from pipeline.eval_items import frame_items
 from pipeline.frame_cv import nested_out_of_fold, select_options, with_options
 from pipeline.frame_features import UnitBatch, make_batch
 from pipeline.framing import (
@@ -30,6 +31,7 @@ from pipeline.framing import (
 from pipeline.io import atomic_path, read_table, write_json, write_table
 from pipeline.schema import (
     EMBEDDINGS,
+    EVAL_ITEMS,
     FRAME_TOPICS,
     PROBLEMS,
     UNIT_CODES,
@@ -122,7 +124,11 @@ def evaluate(pred: pd.DataFrame, gold_units: pd.DataFrame, gold_utts: pd.DataFra
     }
 
 
-def intercoder(first: pd.DataFrame, second: pd.DataFrame, frame_ids: list[str]) -> dict[str, Any]:
+# codes key -> (metrics key, coder name): coder2 re-coded a sample (test-retest), coder3 coded blind and independently
+OTHER_CODERS = {"second": ("intercoder", "coder2"), "independent": ("intercoder_independent", "coder3")}
+
+
+def intercoder(first: pd.DataFrame, second: pd.DataFrame, frame_ids: list[str], other: str = "coder2") -> dict[str, Any]:
     """Cohen's kappa, Krippendorff's alpha and raw agreement on the units both coders coded."""
     both = first.merge(second, on="unit_id", suffixes=("_1", "_2"))
     if both.empty:
@@ -131,7 +137,7 @@ def intercoder(first: pd.DataFrame, second: pd.DataFrame, frame_ids: list[str]) 
     return {"n": len(both), "kappa": round(cohen_kappa(cm), 4),
             "alpha": round(krippendorff_alpha([both["frame_1"].tolist(), both["frame_2"].tolist()], frame_ids), 4),
             "agreement": round(float(np.trace(cm) / cm.sum()), 4),
-            "confusion": {"labels": frame_ids, "rows_coder1_cols_coder2": cm.tolist()}}
+            "confusion": {"labels": frame_ids, f"rows_coder1_cols_{other}": cm.tolist()}}
 
 
 def load_codes(path: Path | None, table: Any) -> pd.DataFrame:
@@ -150,7 +156,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--params", type=Path, default=Path("params.yaml"))
     ap.add_argument("--unit-codes", type=Path, required=True, help="coder1 unit annotations CSV")
     ap.add_argument("--utterance-codes", type=Path, required=True, help="coder1 utterance annotations CSV")
-    ap.add_argument("--second-coder", type=Path, default=None, help="coder2 unit annotations CSV")
+    ap.add_argument("--second-coder", type=Path, default=None, help="coder2 unit annotations CSV (re-coding)")
+    ap.add_argument("--independent-coder", type=Path, default=None, help="coder3 unit annotations CSV (independent)")
     ap.add_argument("--unit-topics", type=Path, default=None, help="optional clustering output")
     ap.add_argument("--unit-frames", type=Path, required=True)
     ap.add_argument("--utterance-frames", type=Path, required=True)
@@ -158,6 +165,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--metrics", type=Path, required=True)
     ap.add_argument("--confusion-units", type=Path, required=True, help="CSV actual,predicted,id for dvc plots")
     ap.add_argument("--confusion-utterances", type=Path, required=True)
+    ap.add_argument("--eval-items", type=Path, default=None,
+                    help="eval_items table: the items behind each confusion matrix (unit, utterance, intercoder)")
     ap.add_argument("--problems", type=Path, required=True)
     return ap.parse_args(argv)
 
@@ -178,7 +187,8 @@ def frame_corpus(units: pd.DataFrame, x: np.ndarray | UnitBatch, frames: Sequenc
                  codes: dict[str, pd.DataFrame | None], topics: pd.DataFrame | None, cfg: FrameConfig) -> FramingResult:
     """Frame units and utterances with cfg.method, validate the routes, cross-tab with topics.
 
-    `codes` holds the raw annotation tables: 'units' and 'utterances' (coder1), 'second' (or None).
+    `codes` holds the raw annotation tables: 'units' and 'utterances' (coder1), and optionally 'second'
+    (coder2) and 'independent' (coder3), each compared with coder1 on the units both coded.
     Coded units whose text equals a codebook example are left out of validation.
     """
     frame_ids, residual = [f.id for f in frames], residual_frame(frames)
@@ -227,10 +237,11 @@ def frame_corpus(units: pd.DataFrame, x: np.ndarray | UnitBatch, frames: Sequenc
                "chosen_per_outer_fold": routes[cfg.method].attrs.get("chosen") if cfg.method in routes else None,
                "final_options": options},
     }
-    if codes.get("second") is not None:
-        first = align_unit_codes(codes["units"], units)[0]
-        second = align_unit_codes(codes["second"], units)[0]
-        metrics["intercoder"] = intercoder(first[["unit_id", "frame"]], second[["unit_id", "frame"]], frame_ids)
+    first = align_unit_codes(codes["units"], units)[0][["unit_id", "frame"]]
+    for key, (name, coder) in OTHER_CODERS.items():
+        if codes.get(key) is not None:
+            other = align_unit_codes(codes[key], units)[0][["unit_id", "frame"]]
+            metrics[name] = intercoder(first, other, frame_ids, coder)
     empty = pd.DataFrame(columns=["unit_id", "utterance_id", "frame_gold", "frame_pred"])
     pairs = {lvl: (chosen["_pairs"][lvl] if chosen else empty) for lvl in ("unit", "utterance")}
     return FramingResult(unit_frames, utt, crosstab, metrics, pairs, problems)
@@ -258,7 +269,8 @@ def main(argv: list[str]) -> int:
         x = make_batch(units, raw, contextualise(raw, units["utterance_id"].tolist(), cfg.context_weight))
         codes = {"units": load_codes(args.unit_codes, UNIT_CODES),
                  "utterances": load_codes(args.utterance_codes, UTTERANCE_CODES),
-                 "second": load_codes(args.second_coder, UNIT_CODES) if args.second_coder else None}
+                 "second": load_codes(args.second_coder, UNIT_CODES) if args.second_coder else None,
+                 "independent": load_codes(args.independent_coder, UNIT_CODES) if args.independent_coder else None}
         topics = read_table(args.unit_topics, UNIT_TOPICS) if args.unit_topics and args.unit_topics.exists() else None
         # Both routes are always validated (for comparison); the zero-shot one needs frame prototypes.
         prototypes = prototype_vectors(frames, make_embedder(params.embed).embed)
@@ -276,6 +288,9 @@ def main(argv: list[str]) -> int:
     for lvl, path in (("unit", args.confusion_units), ("utterance", args.confusion_utterances)):
         with atomic_path(path) as tmp:
             confusion_rows(res.pairs[lvl], f"{lvl}_id").to_csv(tmp, index=False)
+    if args.eval_items:
+        others = {name: codes[key] for key, (name, _) in OTHER_CODERS.items() if codes.get(key) is not None}
+        write_table(frame_items(res.pairs, codes["units"], others, units), EVAL_ITEMS, args.eval_items)
     m = res.metrics
     sys.stderr.write(f"frame: {len(res.unit_frames)} units, {len(res.utterance_frames)} utterances ({cfg.method}); "
                      f"macro-F1 unit {m['unit'].get('macro_f1')}, utterance {m['utterance'].get('macro_f1')}\n")

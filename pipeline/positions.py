@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.config import ConfigError, PositionsConfig, load_params, load_yaml
+from pipeline.eval_items import combine, role_items, stance_items
 from pipeline.io import read_table, write_json, write_table, write_text
 from pipeline.participant_positions import (
     frame_mix,
@@ -42,6 +43,7 @@ from pipeline.roles import (
     zero_shot_scores,
 )
 from pipeline.schema import (
+    EVAL_ITEMS,
     PARTICIPANT_MAP,
     POSITIONS,
     PROBLEMS,
@@ -86,7 +88,15 @@ def align_annotations(ann: pd.DataFrame, uc: pd.DataFrame, role_ids: Sequence[st
 
 def score_roles(uc: pd.DataFrame, ctx_emb: np.ndarray, role_emb: Mapping[str, np.ndarray], roles: Sequence[Role],
                 gold: Mapping[tuple[str, str], str], cfg: PositionsConfig) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Zero-shot and supervised roles for every (unit, concept), and their validation against `gold`.
+    """Zero-shot and supervised roles for every (unit, concept), and their validation against `gold`."""
+    out, metrics, _ = score_roles_items(uc, ctx_emb, role_emb, roles, gold, cfg)
+    return out, metrics
+
+
+def score_roles_items(uc: pd.DataFrame, ctx_emb: np.ndarray, role_emb: Mapping[str, np.ndarray],
+                      roles: Sequence[Role], gold: Mapping[tuple[str, str], str], cfg: PositionsConfig
+                      ) -> tuple[pd.DataFrame, dict[str, Any], pd.DataFrame]:
+    """score_roles plus the eval_items rows (coded items, gold vs predicted role) of its role evaluations.
 
     The supervised role of a coded item is its out-of-fold prediction (a model that never saw it); other
     items get the prediction of a model fitted on every coded item.
@@ -105,6 +115,7 @@ def score_roles(uc: pd.DataFrame, ctx_emb: np.ndarray, role_emb: Mapping[str, np
     sup_scores: list[float | None] = [None] * len(uc)
     metrics: dict[str, Any] = {"n_unit_concepts": len(uc), "n_coded": len(coded), "labels": ids,
                                "gold_distribution": dict(Counter(y))}
+    routes: dict[str, list[str | None]] = {}
     if coded:
         def ev(pred: Sequence[str]) -> dict[str, Any]:
             return evaluate(y, list(pred), ids, cfg.bootstrap, cfg.seed)
@@ -127,6 +138,8 @@ def score_roles(uc: pd.DataFrame, ctx_emb: np.ndarray, role_emb: Mapping[str, np
         if ok:
             metrics["supervised_cv"] = {**evaluate([y[j] for j in ok], [cv[j] for j in ok], ids, cfg.bootstrap,
                                                    cfg.seed), "folds": folds, "n_left_out_rare": len(y) - len(ok)}
+        routes = {"zeroshot": [zs_labels[i] for i in coded], "zeroshot_embedding_only": [emb_labels[i] for i in coded],
+                  "zeroshot_threshold_cv": list(th_pred), "supervised_cv": list(cv)}
     use_sup = cfg.role_method == "supervised" and bool(coded)
     out = uc.drop(columns=["text"]).copy()
     out["role"] = sup_labels if use_sup else zs_labels
@@ -140,7 +153,7 @@ def score_roles(uc: pd.DataFrame, ctx_emb: np.ndarray, role_emb: Mapping[str, np
     out["gold_role"] = [gold.get(k) for k in keys]
     metrics["assigned"] = dict(Counter(out["role"]))
     metrics["method"] = out["method"].iloc[0] if len(out) else cfg.role_method
-    return out, metrics
+    return out, metrics, role_items(uc, coded, y, routes)
 
 
 def validate_stances(replies: pd.DataFrame, gold: pd.DataFrame, cfg: PositionsConfig) -> dict[str, Any]:
@@ -174,6 +187,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     a("--params", type=Path, default=Path("params.yaml"))
     for name in ("unit-roles", "relations", "positions", "map", "map-figure", "replies", "reply-pairs", "problems", "metrics"):
         a(f"--out-{name}", type=Path, required=True)
+    a("--out-eval-items", type=Path, default=None, help="eval_items table: the coded items behind each confusion matrix")
     return ap.parse_args(argv)
 
 
@@ -215,7 +229,8 @@ def main(argv: list[str]) -> int:
     gold, ann_problems = align_annotations(ann, uc, [r.id for r in roles], str(args.annotations)) if ann is not None else ({}, [])
     problems += ann_problems
     ctx_emb = embedder.embed(uc["context"].tolist()) if len(uc) else np.zeros((0, embedder.dim))
-    unit_roles, metrics = score_roles(uc, ctx_emb, embed_role_texts(roles, embedder.embed), roles, gold, cfg)
+    unit_roles, metrics, items = score_roles_items(uc, ctx_emb, embed_role_texts(roles, embedder.embed), roles, gold,
+                                                   cfg)
     relations = extract_relations(units, concepts, rules)
     docs = _read_optional(args.documents)
     post_authors = {d: a for d, a in zip(docs["doc_id"], docs["post_author"], strict=True) if isinstance(a, str)} if docs is not None else {}
@@ -232,6 +247,7 @@ def main(argv: list[str]) -> int:
     metrics["replies"] = {"n": len(replies), "by_stance": dict(Counter(replies["stance"])), "n_pairs": len(pairs)}
     if reply_gold is not None:
         metrics["replies"]["validation"] = validate_stances(replies, reply_gold, cfg)
+        items = combine([items, stance_items(replies, reply_gold)])
     metrics["participants"] = {"n_mapped": len(pmap), "n_positions": len(positions)}
     metrics["problems"] = dict(Counter(p["reason"] for p in problems))
     write_table(unit_roles, UNIT_ROLES, args.out_unit_roles)
@@ -243,6 +259,8 @@ def main(argv: list[str]) -> int:
     write_table(pairs, REPLY_PAIRS, args.out_reply_pairs)
     write_table(frame(problems, PROBLEMS), PROBLEMS, args.out_problems)
     write_json(metrics, args.out_metrics)
+    if args.out_eval_items:
+        write_table(items, EVAL_ITEMS, args.out_eval_items)
     zs = metrics.get("zeroshot", {})
     sys.stderr.write(f"positions: {len(unit_roles)} unit-concepts ({len(gold)} coded; zero-shot macro-F1 "
                      f"{zs.get('macro_f1', float('nan')):.3f}), {len(relations)} relations, {len(replies)} replies, "

@@ -450,3 +450,22 @@ REPLY_PAIRS = Table(
 )
 
 TABLES.update({t.name: t for t in (UNIT_ROLES, RELATIONS, POSITIONS, PARTICIPANT_MAP, REPLIES, REPLY_PAIRS)})
+
+# --- report drill-down (issue 8): the coded items behind each evaluation's confusion matrix ---
+EVAL_ITEMS = Table(
+    "eval_items",
+    "One row per coded item of an evaluation a stage records in its metrics JSON: the items behind each "
+    "confusion-matrix cell (actual = matrix row, predicted = matrix column).",
+    (
+        Column("evaluation", S, False, "dotted path of the evaluation block inside the stage's metrics file, "
+                                       "e.g. 'intercoder', 'zeroshot_threshold_cv', 'replies.validation'"),
+        Column("id", S, False, "the item: a unit_id (level unit) or an utterance_id (level utterance)"),
+        Column("level", S, False, "unit | utterance"),
+        Column("concept", S, True, "concept of a (unit, concept) role item; null otherwise"),
+        Column("actual", S, False, "row label: gold code, or coder 1"),
+        Column("predicted", S, False, "column label: prediction, or coder 2"),
+        Column("text", S, False, "text of the unit or utterance"),
+    ),
+)
+
+TABLES[EVAL_ITEMS.name] = EVAL_ITEMS

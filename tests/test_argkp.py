@@ -115,6 +115,49 @@ def test_run_on_fixture(tmp_path):
     assert 0.0 <= result["matching"]["tfidf"]["map_strict"] <= result["matching"]["tfidf"]["map_relaxed"] <= 1.0
 
 
+
+def test_clustering_is_averaged_over_seeds(tmp_path):
+    """With `argkp.seeds`, every group is clustered once per seed; ARI is the mean, per-seed values listed."""
+    params = tmp_path / "params.yaml"
+    params.write_text("corpora: []\ncluster:\n  method: agglomerative\n  argkp:\n    seeds: [1, 2, 3]\n"
+                      "    embedding: {method: agglomerative, distance_threshold: 0.3}\n"
+                      "    tfidf: {method: agglomerative, distance_threshold: 0.9}\n"
+                      "    fusion: {method: agglomerative, distance_threshold: 0.9}\n", encoding="utf-8")
+    result = run(parse_args(["--data", str(FIX), "--params", str(params)]), embed=oracle_embed)
+    emb, tfidf = result["clustering"]["embedding"], result["clustering"]["tfidf"]
+    assert emb["ari_per_seed"] == [1.0, 1.0, 1.0] and emb["ari"] == 1.0
+    assert len(tfidf["ari_per_seed"]) == 3 and tfidf["ari"] == pytest.approx(float(np.mean(tfidf["ari_per_seed"])), abs=1e-3)
+
+
+def test_lr_factor_warms_up_then_decays():
+    from pipeline.argkp_encoder import lr_factor
+
+    assert [lr_factor(s, 10, 2) for s in range(10)] == [0.5, 1.0, 1.0, 0.875, 0.75, 0.625, 0.5, 0.375, 0.25, 0.125]
+
+
+@pytest.mark.slow
+def test_full_encoder_finetune_saves_a_reusable_model(tmp_path):
+    """Mode full: a few seeded steps change the encoder, save an embed model folder, and a matching key reuses it."""
+    from pipeline.argkp_finetune import ensure_finetuned
+    from pipeline.config import EmbedConfig
+    from pipeline.embedders import make_embedder, resolve_model_path
+
+    split = load_split(FIX, "dev")
+    texts = dict(zip(split.arguments["arg_id"], split.arguments["argument"], strict=True))
+    texts |= dict(zip(split.key_points["key_point_id"], split.key_points["key_point"], strict=True))
+    cfg = ArgkpFinetuneConfig(mode="full", loss="mnrl", epochs=2, batch_size=4, lr=1e-4)
+    base_path = resolve_model_path(EmbedConfig().model)
+    rec = ensure_finetuned(split, {}, cfg, base_path, "base", tmp_path / "ft", texts)
+    assert (rec["reused"], rec["train"]["examples"], rec["train"]["steps"]) == (False, 10, 6)
+    again = ensure_finetuned(split, {}, cfg, base_path, "base", tmp_path / "ft", texts)
+    assert again["reused"] and again["key"] == rec["key"]
+    base = make_embedder(EmbedConfig())
+    tuned = make_embedder(EmbedConfig(model=str(tmp_path / "ft")))
+    sample = [texts["a1"], texts["kp_a"]]
+    assert tuned.identity != base.identity and not np.allclose(tuned.embed(sample), base.embed(sample), atol=1e-4)
+    assert np.allclose(np.linalg.norm(tuned.embed(sample), axis=1), 1.0, atol=1e-5)
+
+
 POSITIVES = [("a1", "kp_a"), ("a2", "kp_a"), ("a3", "kp_b"), ("a4", "kp_b"), ("a6", "kp_a"), ("a6", "kp_b"),
              ("b1", "kp_c"), ("b2", "kp_c"), ("b3", "kp_d"), ("b4", "kp_d")]
 

@@ -18,7 +18,8 @@ from pipeline.io import read_json, read_table, write_json, write_text
 from pipeline.report import overview, plots, provenance
 from pipeline.report.pages import build_pages
 from pipeline.report.render import ASSETS, PLOTLY_JS, asset_bytes, plotly_js_path
-from pipeline.schema import TABLES
+from pipeline.report.validation_page import item_confusion
+from pipeline.schema import EVAL_ITEMS, TABLES
 
 __all__ = ["build_metrics", "build_pages", "main"]
 
@@ -93,6 +94,17 @@ def read_confusion(specs: list[str]) -> dict[str, pd.DataFrame]:
     return out
 
 
+def read_eval_items(specs: list[str]) -> dict[str, pd.DataFrame]:
+    """Read STEM=PATH eval_items tables (STEM = the stage's metrics file stem, e.g. frames); absent files are
+    left out; the result is keyed by dotted evaluation path like --confusion."""
+    out: dict[str, pd.DataFrame] = {}
+    for spec in specs:
+        stem, _, path = spec.partition("=")
+        if Path(path).exists():
+            out.update(item_confusion(stem, read_table(Path(path), EVAL_ITEMS)))
+    return out
+
+
 def main(argv: list[str]) -> int:
     """CLI edge: read tables and metrics, write pages, assets and metrics.json."""
     ap = argparse.ArgumentParser(prog="python -m pipeline report", description=__doc__)
@@ -104,6 +116,9 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--confusion", nargs="*", default=[],
                     help="NAME=PATH per-item confusion CSVs (actual,predicted,id), NAME the metrics path "
                          "(e.g. frames.unit); their cells drill down to the items")
+    ap.add_argument("--eval-items", nargs="*", default=[],
+                    help="STEM=PATH eval_items tables (STEM the metrics file stem, e.g. positions): the items "
+                         "behind each confusion matrix of that stage")
     ap.add_argument("--lock", default="dvc.lock", help="dvc.lock to read hashes from (not a dependency)")
     ap.add_argument("--out-dir", required=True)
     ap.add_argument("--metrics-out", required=True)
@@ -122,7 +137,7 @@ def main(argv: list[str]) -> int:
                                          generated)
     out = Path(args.out_dir)
     pages = build_pages(tables, cfg.report.title, generated, prov, stage_metrics, read_figures(args.figures),
-                        cfg.report.examples, read_confusion(args.confusion))
+                        cfg.report.examples, {**read_confusion(args.confusion), **read_eval_items(args.eval_items)})
     for name, html in pages.items():
         write_text(html, out / name)
     (out / "assets").mkdir(parents=True, exist_ok=True)

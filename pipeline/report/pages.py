@@ -79,7 +79,7 @@ def _frames(data: ReportData) -> dict[str, Any]:
 def _topics(data: ReportData) -> dict[str, Any]:
     t = data.tables
     return topics_context(t["topics"], t["unit_topics"], t["units"], t.get("unit_frames"), t.get("utterance_frames"),
-                          t.get("documents"), data.figures)
+                          t.get("documents"), data.figures, hierarchy=t.get("topic_hierarchy"))
 
 
 def _positions(data: ReportData) -> dict[str, Any]:

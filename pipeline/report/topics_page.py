@@ -10,6 +10,7 @@ import pandas as pd
 
 from pipeline.report.drill import heatmap, ids_attr, point, unit_lookup
 from pipeline.report.frames_page import frame_order
+from pipeline.report.hierarchy import clickable_merges, merge_rows
 
 OUTLIER = -1
 FIGURE_TITLES = {"topics_map": "Intertopic distance map", "topics_barchart": "Top keywords per topic",
@@ -97,8 +98,8 @@ def clickable_hierarchy(fig: dict[str, Any], by_topic: dict[int, list[str]]) -> 
 def topics_context(topics: pd.DataFrame, unit_topics: pd.DataFrame, units: pd.DataFrame,
                    unit_frames: pd.DataFrame | None = None, utterance_frames: pd.DataFrame | None = None,
                    documents: pd.DataFrame | None = None, bertopic: dict[str, dict[str, Any]] | None = None,
-                   n_keywords: int = 10) -> dict[str, Any]:
-    """Everything the topics page shows."""
+                   n_keywords: int = 10, hierarchy: pd.DataFrame | None = None) -> dict[str, Any]:
+    """Everything the topics page shows (`hierarchy`: the topic_hierarchy table, names the merges)."""
     by_topic = topic_units(unit_topics)
     rows = topic_rows(topics, by_topic, n_keywords)
     labels = {str(r["topic"]): short_label(r["topic"], r["keywords"]) for r in rows}
@@ -107,7 +108,7 @@ def topics_context(topics: pd.DataFrame, unit_topics: pd.DataFrame, units: pd.Da
     figures = []
     makers = {"topics_map": lambda f: clickable_map(f, by_topic),
               "topics_barchart": lambda f: clickable_barchart(f, by_topic, texts),
-              "topics_hierarchy": lambda f: clickable_hierarchy(f, by_topic)}
+              "topics_hierarchy": lambda f: clickable_hierarchy(clickable_merges(f, by_topic, hierarchy), by_topic)}
     for name, make in makers.items():
         if bertopic and bertopic.get(name):
             figures.append({"id": f"fig-{name.replace('_', '-')}", "figure": make(bertopic[name]),
@@ -129,7 +130,8 @@ def topics_context(topics: pd.DataFrame, unit_topics: pd.DataFrame, units: pd.Da
     doc_cells = {(str(d), str(t)): sorted(g["unit_id"]) for (d, t), g in unit_topics.groupby(["doc_id", "topic"])}
     figures.append({"id": "fig-doc-topics", "title": "Topics per document",
                     "figure": heatmap(doc_ids, cols, doc_cells, "Units per document and topic", labels=labels)})
-    return {"topics": rows, "topic_labels": [labels[c] for c in cols], "frame_rows": frame_rows,
+    return {"topics": rows, "merges": merge_rows(hierarchy, by_topic), "topic_labels": [labels[c] for c in cols],
+            "frame_rows": frame_rows,
             "figures": figures, "n_units": len(unit_topics),
             "n_outliers": int((unit_topics["topic"] == OUTLIER).sum()),
             "units_data": unit_lookup(units, unit_topics["unit_id"])}

@@ -93,6 +93,14 @@ def role_confusion(unit_roles: pd.DataFrame | None) -> dict[str, pd.DataFrame]:
             "positions.supervised_cv": role_items(unit_roles, "supervised_role")}
 
 
+def item_confusion(stem: str, items: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Per-item confusion rows by dotted evaluation path ('<stem>.<evaluation>') from a stage's eval_items table."""
+    if not {"evaluation", *CONFUSION_COLUMNS} <= set(items.columns):
+        return {}
+    return {f"{stem}.{name}": g[list(CONFUSION_COLUMNS)].reset_index(drop=True).astype(str)
+            for name, g in items.groupby("evaluation", sort=True)}
+
+
 def cells_match(cells: Cells, labels: list[str], matrix: list[list[int]]) -> bool:
     """Whether the per-item cells reproduce the metrics' confusion counts exactly (same run, same labels)."""
     inside = sum(len(cells.get((a, p), [])) for a in labels for p in labels)

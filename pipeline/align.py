@@ -4,7 +4,10 @@ The normalised text (pipeline.textnorm.normalize_text, possibly with whole lines
 clean stage) differs from the raw span only in whitespace (NBSP and runs of spaces -> one space,
 indentation stripped, blank lines collapsed), zero-width characters (dropped), NFC composition,
 and deleted lines. So the non-space characters of the normalised text are a subsequence of the
-raw span's: we match them (exactly when nothing was deleted, else by longest matching blocks).
+raw span's: we match them exactly when nothing was deleted, as one block when the deleted lines
+only lead or trail (the first occurrence, what difflib's longest block would be), and by difflib's
+longest matching blocks otherwise. Texts without combining marks, zero-width or non-NFC characters
+(nearly all) are mapped with numpy, without a Python loop over characters.
 """
 
 from __future__ import annotations
@@ -12,58 +15,93 @@ from __future__ import annotations
 import difflib
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
 
 ZERO_WIDTH = frozenset("\u200b\u200c\u200d\ufeff")
 
 
 @dataclass(frozen=True)
 class Alignment:
-    """For each character of the normalised text, the raw [start, end) it came from (or None)."""
+    """For each character of the normalised text, the raw [start, end) it came from (-1: none)."""
 
-    starts: tuple[int | None, ...]
-    ends: tuple[int | None, ...]
+    starts: np.ndarray
+    ends: np.ndarray
 
     def span(self, start: int, end: int) -> tuple[int, int] | None:
         """Raw [start, end) covering normalised [start, end); None if its ends are unaligned."""
-        inside = [i for i in range(start, end) if self.starts[i] is not None]
-        if not inside or self.starts[start] is None or self.starts[end - 1] is None:
+        if end <= start:
             return None
-        return self.starts[inside[0]], self.ends[inside[-1]]  # type: ignore[return-value]
+        first, last = int(self.starts[start]), int(self.ends[end - 1])
+        if first < 0 or last < 0:
+            return None
+        return first, last
 
 
-def raw_chars(raw: str, offset: int = 0) -> list[tuple[str, int, int]]:
-    """Non-space characters of `raw` as (NFC character, start, end), combining marks folded in."""
-    if raw.isascii():  # no combining marks, zero-width or composable characters: each character is itself
-        return [(c, offset + i, offset + i + 1) for i, c in enumerate(raw) if not c.isspace()]
-    out: list[tuple[str, int, int]] = []
+@lru_cache(maxsize=65536)
+def _plain(c: str) -> bool:
+    """A character that is its own NFC cluster: no combining mark, not zero-width, NFC-stable."""
+    return not unicodedata.combining(c) and c not in ZERO_WIDTH and unicodedata.normalize("NFC", c) == c
+
+
+def _codes(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+
+
+def nonspace_positions(text: str) -> np.ndarray:
+    """Indices of the characters of `text` that are not whitespace (str.isspace)."""
+    spaces = [ord(c) for c in set(text) if c.isspace()]
+    if not spaces:
+        return np.arange(len(text))
+    codes = _codes(text)
+    keep = codes != spaces[0]
+    for code in spaces[1:]:
+        keep &= codes != code
+    return np.flatnonzero(keep)
+
+
+def raw_chars(raw: str, offset: int = 0) -> tuple[str, np.ndarray, np.ndarray]:
+    """Non-space characters of `raw` (NFC, combining marks folded in) with their raw starts and ends."""
+    if raw.isascii() or all(_plain(c) for c in set(raw) if not c.isascii()):  # each character is itself
+        starts = nonspace_positions(raw) + offset
+        return "".join(raw.split()), starts, starts + 1
+    chars: list[str] = []
+    starts_l: list[int] = []
+    ends_l: list[int] = []
     i = 0
     while i < len(raw):
         j = i + 1
         while j < len(raw) and unicodedata.combining(raw[j]):
             j += 1
-        cluster = unicodedata.normalize("NFC", raw[i:j])
         if not (raw[i].isspace() or raw[i] in ZERO_WIDTH):
+            cluster = unicodedata.normalize("NFC", raw[i:j])
             if len(cluster) == 1:
-                out.append((cluster, offset + i, offset + j))
+                chars.append(cluster)
+                starts_l.append(offset + i)
+                ends_l.append(offset + j)
             else:
-                out += [(c, offset + k, offset + k + 1) for k, c in enumerate(raw[i:j], i)]
+                chars += raw[i:j]
+                starts_l += range(offset + i, offset + j)
+                ends_l += range(offset + i + 1, offset + j + 1)
         i = j
-    return out
+    return "".join(chars), np.array(starts_l, dtype=np.int64), np.array(ends_l, dtype=np.int64)
 
 
 def align(norm: str, raw: str, offset: int = 0) -> Alignment:
     """Map each non-space character of `norm` to its place in `raw` (raw offsets + `offset`)."""
-    theirs = raw_chars(raw, offset)
-    mine = [i for i, c in enumerate(norm) if not c.isspace()]
-    starts: list[int | None] = [None] * len(norm)
-    ends: list[int | None] = [None] * len(norm)
-    a = "".join(norm[i] for i in mine)
-    b = "".join(c for c, _, _ in theirs)
-    if a == b:
-        pairs = list(zip(range(len(mine)), range(len(theirs)), strict=True))
-    else:
-        matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-        pairs = [(m.a + k, m.b + k) for m in matcher.get_matching_blocks() for k in range(m.size)]
-    for ia, ib in pairs:
-        starts[mine[ia]], ends[mine[ia]] = theirs[ib][1], theirs[ib][2]
-    return Alignment(tuple(starts), tuple(ends))
+    b, raw_starts, raw_ends = raw_chars(raw, offset)
+    mine = nonspace_positions(norm)
+    a = "".join(norm.split())
+    starts = np.full(len(norm), -1, dtype=np.int64)
+    ends = np.full(len(norm), -1, dtype=np.int64)
+    at = b.find(a)
+    if at >= 0:  # a == b, or lines moved out only before/after: one block, as difflib would find
+        starts[mine] = raw_starts[at:at + len(a)]
+        ends[mine] = raw_ends[at:at + len(a)]
+        return Alignment(starts, ends)
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    for m in matcher.get_matching_blocks():
+        starts[mine[m.a:m.a + m.size]] = raw_starts[m.b:m.b + m.size]
+        ends[mine[m.a:m.a + m.size]] = raw_ends[m.b:m.b + m.size]
+    return Alignment(starts, ends)

@@ -153,18 +153,19 @@ def resolved(evidence: list[Evidence], own: dict[str, list[str]], known: list[st
     return out
 
 
-def attribute_document(doc: pd.DataFrame, post_author: str | None, rules: Rules,
+def attribute_document(doc: pd.DataFrame | list[Any], post_author: str | None, rules: Rules,
                        cfg: AttributeConfig) -> tuple[dict[str, tuple], list[tuple[str, str]]]:
-    """Attribute every utterance of one thread (rows in position order); also (seen, resolved) names."""
+    """Attribute every utterance of one thread (rows, or `io.rows` records, in position order); also
+    (seen, resolved) names."""
     w = cfg.weights.model_dump()
-    records = rows(doc)
+    records = rows(doc) if isinstance(doc, pd.DataFrame) else doc
     own = [ev for row in records for ev in direct_evidence(row, rules, w)]
     vocs = [ev for row in records for ev in child_vocative_evidence(row, rules, w)]
     own_names: dict[str, list[str]] = {}
     for ev in own:
         own_names.setdefault(ev.about, []).append(ev.name)
     known = [ev.name for ev in own] + ([post_author] if post_author else [])
-    direct: dict[str, list[Evidence]] = {uid: [] for uid in doc.utterance_id}
+    direct: dict[str, list[Evidence]] = {r.utterance_id: [] for r in records}
     raw = own + [ev for ev in vocs if ev.about in direct]
     done = resolved(raw, own_names, known, cfg)
     for ev in done:
@@ -174,7 +175,7 @@ def attribute_document(doc: pd.DataFrame, post_author: str | None, rules: Rules,
     k, n = host_habit(records, rules)
     habit = w["host_habit"] * k / n if n >= cfg.host_habit_min_replies and k / n >= cfg.host_habit_min_rate else 0.0
     out: dict[str, tuple] = {}
-    parent_of = dict(zip(doc.utterance_id, doc.parent_id, strict=True))
+    parent_of = {r.utterance_id: r.parent_id for r in records}
     for row in records:
         evidence = direct[row.utterance_id]
         if not evidence and row.kind != "post":
@@ -221,11 +222,19 @@ def attribute_rows(utterances: pd.DataFrame, post_authors: dict[str, str], cfg: 
     rules = Rules.from_config(cfg, clean)
     result: dict[str, tuple] = {}
     aliases: dict[tuple[str, str], set[str]] = {}
-    groups = list(utterances.groupby("doc_id", sort=False))
-    for doc_id, doc in tqdm(groups, desc="attribute", unit="doc", disable=not progress or bool(os.environ.get("CI"))):
-        decided, seen = attribute_document(doc.sort_values("position"), post_authors.get(doc_id), rules, cfg)
+    groups: dict[str, list[Any]] = {}  # records by document, in order of first appearance
+    for r in rows(utterances):
+        groups.setdefault(r.doc_id, []).append(r)
+    for doc_id, recs in tqdm(groups.items(), desc="attribute", unit="doc",
+                             disable=not progress or bool(os.environ.get("CI"))):
+        positions = [r.position for r in recs]
+        if len(set(positions)) == len(recs):
+            recs = sorted(recs, key=lambda r: r.position)
+        else:  # tied positions: pandas' own (unstable) order, as before
+            recs = rows(utterances[utterances.doc_id == doc_id].sort_values("position"))
+        decided, seen = attribute_document(recs, post_authors.get(doc_id), rules, cfg)
         result.update(decided)
-        corpus = str(doc.corpus.iloc[0])
+        corpus = str(recs[0].corpus)
         for before, after in seen:
             aliases.setdefault((corpus, name_key(after)), set()).update({display(after), before})
     out = utterances.copy()

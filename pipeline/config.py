@@ -193,7 +193,7 @@ class SegmentConfig(_Section):
     language: str = "en"
     min_unit_chars: int = 25
     codebook: str = "codebooks/social_business.yaml"
-    splitter: Literal["pysbd", "rules"] = "pysbd"  # pipeline/splitters.py; docs/segment_splitters.md
+    splitter: Literal["pysbd", "rules"] = "rules"  # pipeline/splitters.py; docs/segment_splitters.md
 
 
 class EmbedConfig(_Section):

@@ -253,7 +253,7 @@ def run_to(corpora: Iterable[CorpusConfig], params: IngestConfig, root: Path, pa
     """
     with contextlib.ExitStack() as stack:
         # entered in reverse so that they are published in TABLES_OUT order (documents first), as before
-        writers = {k: stack.enter_context(TableWriter(t, paths[k])) for k, t in reversed(TABLES_OUT.items())}
+        writers = {k: stack.enter_context(TableWriter(t, paths[k], chunk_rows)) for k, t in reversed(TABLES_OUT.items())}
         buffers: dict[str, list[dict[str, Any]]] = {k: [] for k in TABLES_OUT}
 
         def add(parsed: Parsed, final: bool = False) -> None:

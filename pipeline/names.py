@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+
+MEMO = 65536  # names repeat within and across threads; bounded memos keep memory flat
 
 _PUNCT = re.compile(r"[^\w\s'’-]")
 
 
+@lru_cache(maxsize=MEMO)
 def name_key(name: str) -> str:
     """Case- and space-insensitive key of a name ('michael  nurse' == 'Michael Nurse')."""
     return " ".join(_PUNCT.sub(" ", name).casefold().split())
@@ -29,6 +33,7 @@ def edit_distance(a: str, b: str) -> int:
     return prev[-1]
 
 
+@lru_cache(maxsize=MEMO)
 def first_name_match(short: str, full: str, max_distance: int, min_chars: int) -> int | None:
     """0 when `short` is the first name of `full`, 1 when a spelling variant of it, None otherwise."""
     a, b = name_key(short), name_key(full).split(" ")[0]
@@ -37,6 +42,12 @@ def first_name_match(short: str, full: str, max_distance: int, min_chars: int) -
     if min(len(a), len(b)) >= min_chars and edit_distance(a, b) <= max_distance:
         return 1
     return None
+
+
+@lru_cache(maxsize=1024)
+def fuller_names(pool: tuple[str, ...]) -> tuple[str, ...]:
+    """The distinct display forms of the names of more than one word, sorted."""
+    return tuple(sorted({display(n) for n in pool if len(name_key(n).split(" ")) > 1}))
 
 
 def resolve(name: str, own: list[str], known: list[str], max_distance: int,
@@ -50,7 +61,7 @@ def resolve(name: str, own: list[str], known: list[str], max_distance: int,
     if len(name_key(name).split(" ")) > 1:
         return display(name), ""
     for pool, where in ((own, "its own name evidence"), (known, "the only such name in the thread")):
-        fuller = sorted({display(n) for n in pool if len(name_key(n).split(" ")) > 1})
+        fuller = fuller_names(tuple(pool))
         for level in (0, 1):
             hits = [f for f in fuller if first_name_match(name, f, max_distance, min_chars) == level]
             if len(hits) == 1:

@@ -1,7 +1,8 @@
 """Segment stage: included utterances -> argument units (sentences), with offsets and concepts.
 
-Sentences come from pysbd (rule-based, offline), run on each line of the clean text (the exports
-never wrap a sentence across lines; bullets and paragraphs are lines). A sentence shorter than
+Sentences come from the splitter named by `segment.splitter` (pipeline/splitters.py: pysbd, or the
+much faster `rules`), run on each line of the clean text (the exports never wrap a sentence across
+lines; bullets and paragraphs are lines). A sentence shorter than
 `segment.min_unit_chars` is merged into the previous unit of its utterance (the first one into the
 next), so "Mitch," and "Thanks for the read!" do not stand alone. Each unit keeps its offsets in the
 clean text and, through pipeline.align, in the decoded raw source file.
@@ -11,72 +12,23 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 from collections import Counter
-from collections.abc import Callable
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pysbd
 from tqdm import tqdm
 
 from pipeline.align import align
-from pipeline.concepts import Form, load_forms, tag
+from pipeline.concepts import Form, load_forms, tag_spans
 from pipeline.config import ConfigError, SegmentConfig, load_params, load_yaml
 from pipeline.io import rows, write_json
 from pipeline.schema import PROBLEMS, UNITS, frame
+from pipeline.splitters import Splitter, get_splitter, pysbd_spans, pysbd_splitter
 from pipeline.textnorm import DecodeError, decode
 
-Splitter = Callable[[str], list[tuple[int, int]]]
-
-
-# pysbd compiles hundreds of distinct regular expressions per call; above Python's default cache of
-# 512 they are recompiled on every line (most of its run time). Raised once, for the whole process.
-RE_CACHE_SIZE = 4096
-LINE_MEMO_SIZE = 4096  # repeated lines are short formulae; a bounded memo keeps memory flat
-
-
-def pysbd_spans(seg: Any, text: str) -> list[tuple[int, int]]:
-    """pysbd's sentences of `text` as (start, end) offsets, trailing whitespace included.
-
-    Same result as `seg.segment(text)` with char_span=True (each sentence's first occurrence, plus
-    trailing whitespace, ending after the previous one), found with str.find instead of one freshly
-    compiled regex per sentence.
-    """
-    out: list[tuple[int, int]] = []
-    prior_end = 0
-    for sent in seg.processor(text).process() if text else []:
-        pos = 0
-        while sent and (start := text.find(sent, pos)) >= 0:  # a sentence pysbd lost is skipped, as pysbd does
-            stop = start + len(sent)
-            while stop < len(text) and text[stop].isspace():
-                stop += 1
-            if stop > prior_end:
-                out.append((start, stop))
-                prior_end = stop
-                break
-            pos = stop
-    return out
-
-
-@lru_cache(maxsize=8)
-def pysbd_splitter(language: str) -> Splitter:
-    """A sentence splitter returning (start, end) offsets, backed by pysbd (one Segmenter per process and
-    language; lines already split are remembered, so repeated lines cost nothing)."""
-    re._MAXCACHE = max(re._MAXCACHE, RE_CACHE_SIZE)  # type: ignore[attr-defined]
-    seg = pysbd.Segmenter(language=language, clean=False, char_span=True)
-
-    @lru_cache(maxsize=LINE_MEMO_SIZE)
-    def split_line(text: str) -> tuple[tuple[int, int], ...]:
-        return tuple(pysbd_spans(seg, text))
-
-    def split(text: str) -> list[tuple[int, int]]:
-        return list(split_line(text))
-
-    return split
+__all__ = ["Splitter", "pysbd_spans", "pysbd_splitter", "segment", "sentence_spans", "merge_short", "unit_rows"]
 
 
 def strip_span(text: str, start: int, end: int) -> tuple[int, int]:
@@ -128,7 +80,7 @@ def unit_rows(row: Any, raw: str | None, split: Splitter, forms: tuple[Form, ...
     if raw is not None and pd.notna(row.char_start) and pd.notna(row.char_end):
         mapping = align(text, raw[int(row.char_start):int(row.char_end)], int(row.char_start))
     units = []
-    for k, (s, e) in enumerate(spans):
+    for k, ((s, e), concepts) in enumerate(zip(spans, tag_spans(text, spans, forms), strict=True)):
         raw_span = mapping.span(s, e) if mapping is not None else None
         if mapping is not None and raw_span is None:
             problems.append({"corpus": row.corpus, "source": row.source_file, "location": f"{row.utterance_id} unit {k}",
@@ -138,7 +90,7 @@ def unit_rows(row: Any, raw: str | None, split: Splitter, forms: tuple[Form, ...
                       "unit_id": f"{row.utterance_id}/s{k}", "index": k, "author": row.author,
                       "text": text[s:e], "clean_start": s, "clean_end": e,
                       "raw_start": raw_span[0] if raw_span else None, "raw_end": raw_span[1] if raw_span else None,
-                      "concepts": tag(text[s:e], forms)})
+                      "concepts": concepts})
     return units, problems
 
 
@@ -146,7 +98,7 @@ def segment(utterances: pd.DataFrame, sources: dict[str, str | None], forms: tup
             cfg: SegmentConfig, split: Splitter | None = None, progress: bool = True
             ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     """Units, problems and metrics for the included utterances; `sources` maps source_file -> text."""
-    split = split or pysbd_splitter(cfg.language)
+    split = split or get_splitter(cfg.splitter, cfg.language)
     units: list[dict[str, Any]] = []
     problems: list[dict[str, Any]] = []
     for path in sorted({p for p in utterances.source_file if sources.get(p) is None}):

@@ -127,10 +127,12 @@ def markdown(res: dict[str, Any]) -> str:
     m = res["machine"]
     lines = [f"Machine: {m['nproc']} cores ({m['cpu']}), {m['ram_gb']} GB RAM, load {m['loadavg_at_start']} at start "
              f"(shared with other sessions). Corpora: synthetic thread_text, shape from seeds + real threads.", "",
-             "| comments | utterances | units | seconds | comments/s | peak RSS (MB) |", "|---:|---:|---:|---:|---:|---:|"]
+             "| comments | utterances | units | local workers | seconds | comments/s | CPU s (stage + workers) "
+             "| peak RSS (MB): stage process / each worker |", "|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in res["scaling"]:
-        lines.append(f"| {r['comments']:,} | {r['utterances']:,} | {r['units']:,} | {r['seconds']} | "
-                     f"{r['comments_per_second']} | {r['peak_rss_mb']} |")
+        workers = " / ".join(str(w) for w in [r["peak_rss_mb"], *r.get("worker_peak_rss_mb", [])])
+        lines.append(f"| {r['comments']:,} | {r['utterances']:,} | {r['units']:,} | {r.get('n_workers', 1)} | "
+                     f"{r['seconds']} | {r['comments_per_second']} | {r.get('cpu_seconds')} | {workers} |")
     f = res.get("scaling_fit")
     if f:
         lines += ["", f"Time is linear in size (r² {f['r2']}, {f['ms_per_comment']} ms/comment; 100k extrapolated: "

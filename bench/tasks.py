@@ -21,6 +21,21 @@ def _worker_rss() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def proc_usage(pids: list[int]) -> tuple[dict[str, float], float]:
+    """Peak RSS (MB, by pid) and CPU seconds (user + system, summed) of running processes, from /proc."""
+    rss: dict[str, float] = {}
+    cpu = 0.0
+    for pid in pids:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        rss[str(pid)] = next(int(ln.split()[1]) / 1024 for ln in status.splitlines() if ln.startswith("VmHWM"))
+        cpu += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return rss, cpu
+
+
 def chain(a: dict[str, Any]) -> dict[str, Any]:
     """ingest -> clean -> attribute -> segment on a project folder, streamed, on the requested engine."""
     from pipeline.concepts import load_forms
@@ -60,11 +75,16 @@ def chain(a: dict[str, Any]) -> dict[str, Any]:
         times["segment"] = time.perf_counter() - t
         peaks["segment"] = peak_rss_mb()
         workers = engine.run_on_workers(_worker_rss) if ecfg.kind == "dask" else {}  # type: ignore[attr-defined]
+        n_workers, cpu = engine.n_workers, None
+        if ecfg.kind == "local":  # the local engine's pool (none when n_workers is 1)
+            workers, worker_cpu = proc_usage(engine.worker_pids())  # type: ignore[attr-defined]
+            cpu = time.process_time() + worker_cpu
     wall = time.perf_counter() - t0
     n_utts = count_rows(paths["utterances"])
     return {"engine": ecfg.kind, "seconds": round(wall, 2), "stage_seconds": {k: round(v, 2) for k, v in times.items()},
             "utterances": n_utts, "units": count_rows(out / "units.parquet"), "peak_rss_mb": peak_rss_mb(),
-            "peak_rss_mb_after_stage": peaks, "worker_peak_rss_mb": sorted(round(v, 1) for v in workers.values())}
+            "peak_rss_mb_after_stage": peaks, "worker_peak_rss_mb": sorted(round(v, 1) for v in workers.values()),
+            "n_workers": n_workers, "cpu_seconds": round(cpu, 2) if cpu is not None else None}
 
 
 def embed_ratio(a: dict[str, Any]) -> dict[str, Any]:

@@ -49,8 +49,13 @@ def _codes(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
 
 
+ASCII_NONSPACE = np.array([not chr(i).isspace() for i in range(128)])
+
+
 def nonspace_positions(text: str) -> np.ndarray:
     """Indices of the characters of `text` that are not whitespace (str.isspace)."""
+    if text.isascii():
+        return np.flatnonzero(ASCII_NONSPACE[np.frombuffer(text.encode("ascii"), dtype=np.uint8)])
     spaces = [ord(c) for c in set(text) if c.isspace()]
     if not spaces:
         return np.arange(len(text))

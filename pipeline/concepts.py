@@ -9,7 +9,10 @@ also a crm one. `tag_spans` tags all units of a text at once with the same resul
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
+from itertools import accumulate
+from operator import itemgetter
 from typing import Any
 
 try:  # the literal every match of a pattern contains (a prefilter); without the parser, no prefilter
@@ -36,6 +39,9 @@ class Form:
     literal: str | None = None  # text every match contains (lower-case when the form ignores case)
     plain: bool = False  # no anchors, lookarounds or back-references: a match depends on its own text only
     folded: bool = False  # the form ignores case
+    bare: re.Pattern[str] | None = None  # `regex` without its leading look-behind, when no match is empty
+    widest: int = 0  # the most characters a match can have (a large number when unbounded)
+    prefix: str | None = None  # text every match starts with (lower-case when the form ignores case)
 
 
 @dataclass(frozen=True)
@@ -69,13 +75,17 @@ def load_forms(concepts: Any, source: str) -> tuple[Form, ...]:
                 regex = re.compile(rf"(?<![^\W_])(?:{spec['pattern']})(?![^\W_])", flags)
             except re.error as e:
                 raise ConfigError(f"{where}.forms[{k}]: bad pattern {spec['pattern']!r}: {e}") from None
+            fewest, widest = widths(spec["pattern"], flags)
+            bare = re.compile(rf"(?:{spec['pattern']})(?![^\W_])", flags) if fewest else None
             forms.append(Form(str(cid), spec["pattern"], regex, required_literal(spec["pattern"], flags),
-                              not ASSERTIONS.search(spec["pattern"]), case == "insensitive"))
+                              not ASSERTIONS.search(spec["pattern"]), case == "insensitive", bare, widest,
+                              required_literal(spec["pattern"], flags, leading=True)))
     return tuple(forms)
 
 
-def required_literal(pattern: str, flags: int) -> str | None:
-    """The longest ASCII run (2+ characters) that every match of `pattern` contains, or None."""
+def required_literal(pattern: str, flags: int, leading: bool = False) -> str | None:
+    """The longest ASCII run (2+ characters) that every match of `pattern` contains (with `leading`:
+    the run every match starts with), or None."""
     if sre_parser is None:
         return None
     try:
@@ -88,9 +98,69 @@ def required_literal(pattern: str, flags: int) -> str | None:
             run += chr(av)
             continue
         best, run = max(best, run, key=len), ""
+        if leading:
+            break
     if len(best) < 2:
         return None
     return best.lower() if flags & re.IGNORECASE else best
+
+
+def widths(pattern: str, flags: int) -> tuple[int, int]:
+    """The fewest and most characters a match of `pattern` can have ((0, 0) when unknown)."""
+    if sre_parser is None:
+        return 0, 0
+    try:
+        lo, hi = sre_parser.parse(pattern, flags).getwidth()
+    except (re.error, TypeError, ValueError):
+        return 0, 0
+    return int(lo), int(hi)
+
+
+WORD_BEFORE = re.compile(r"(?<![^\W_])")  # a form's leading look-behind on its own
+
+
+def spans_of(form: Form, text: str, lowered: str | None = None) -> list[tuple[int, int]]:
+    """(start, end) of the non-empty matches of `form.regex.finditer(text)`; `lowered` is `text.lower()`.
+
+    The regex engine tries a pattern that starts with a look-behind at every position; `form.bare`
+    (no empty matches) gets its fast prefix scan, and a candidate is kept when the look-behind holds
+    at its start (else the search resumes one character later). Each search starts no earlier than
+    `widest` characters before the end of the next occurrence of the form's literal (in `lowered`
+    for a case-blind form on an ASCII text), and none is run once the literal no longer occurs; a
+    form whose matches start with a literal is only tried where it occurs: the same matches, several
+    times faster.
+    """
+    if form.bare is None:
+        return [(m.start(), m.end()) for m in form.regex.finditer(text) if m.end() > m.start()]
+    hay = (lowered if lowered is not None and text.isascii() else None) if form.folded else text
+    literal = form.literal if hay is not None else None
+    out: list[tuple[int, int]] = []
+    pos = 0
+    if form.prefix is not None and hay is not None:  # matches start where the prefix occurs: no search
+        while (at := hay.find(form.prefix, pos)) >= 0:
+            m = form.bare.match(text, at)
+            if m is not None and WORD_BEFORE.match(text, at):
+                out.append(m.span())
+                pos = m.end()
+            else:
+                pos = at + 1
+        return out
+    while True:
+        start = pos
+        if literal is not None and hay is not None:
+            at = hay.find(literal, pos)
+            if at < 0:
+                break
+            start = max(pos, at + len(literal) - form.widest)
+        m = form.bare.search(text, start)
+        if m is None:
+            break
+        if WORD_BEFORE.match(text, m.start()):
+            out.append(m.span())
+            pos = m.end()
+        else:
+            pos = m.start() + 1
+    return out
 
 
 def resolve(found: list[Mention]) -> list[Mention]:
@@ -121,25 +191,36 @@ def tag_spans(text: str, spans: list[tuple[int, int]], forms: tuple[Form, ...]) 
 
     A plain form's matches in `text` are its matches in a span when no match crosses the span's ends
     and no letter or digit touches them (the word-boundary checks see the same thing); other spans
-    and forms are matched on the span's own text.
+    and forms are matched on the span's own text. The matches of `text` are sorted by start (form
+    order on ties, as `resolve` expects), so each span finds its own by bisection.
     """
     forms = present(text, forms)
-    whole = [[(m.start(), m.end(), m.group(0)) for m in f.regex.finditer(text) if m.end() > m.start()] if f.plain
-             else None for f in forms]
-    ends = [(a, b) for ms in whole if ms for a, b, _ in ms]
+    if not all(f.plain for f in forms):
+        return [tag(text[s:e], forms) for s, e in spans]
+    lowered = text.lower() if text.isascii() else None
+    found = sorted(((a, b, f.concept) for f in forms for a, b in spans_of(f, text, lowered)), key=itemgetter(0))
+    starts = [a for a, _, _ in found]
+    reach = list(accumulate((b for _, b, _ in found), max))  # reach[i]: the furthest end of found[:i + 1]
     out: list[list[str]] = []
     for s, e in spans:
-        clean = ((s == 0 or not text[s - 1].isalnum()) and (e == len(text) or not text[e].isalnum())
-                 and not any(a < s < b or a < e < b for a, b in ends))
-        found: list[Mention] = []
-        for f, ms in zip(forms, whole, strict=True):
-            if clean and ms is not None:
-                found += [Mention(f.concept, a - s, b - s, g) for a, b, g in ms if s <= a and b <= e]
-            else:
-                found += [Mention(f.concept, m.start(), m.end(), m.group(0)) for m in f.regex.finditer(text[s:e])
-                          if m.end() > m.start()]
-        out.append(sorted({m.concept for m in resolve(found)}) if found else [])
+        lo, hi = bisect_left(starts, s), bisect_left(starts, e)
+        if ((s == 0 or not text[s - 1].isalnum()) and (e == len(text) or not text[e].isalnum())
+                and (lo == 0 or reach[lo - 1] <= s) and (hi == 0 or reach[hi - 1] <= e)):
+            out.append(kept_concepts(found[lo:hi]))
+        else:
+            out.append(tag(text[s:e], forms))
     return out
+
+
+def kept_concepts(found: list[tuple[int, int, str]]) -> list[str]:
+    """Sorted distinct concepts of the (start, end, concept) matches `resolve` keeps."""
+    if len(found) < 2:
+        return [found[0][2]] if found else []
+    kept: list[tuple[int, int, str]] = []
+    for m in sorted(found, key=lambda x: (x[0] - x[1], x[0])):
+        if all(m[1] <= k[0] or m[0] >= k[1] for k in kept):
+            kept.append(m)
+    return sorted({c for _, _, c in kept})
 
 
 def tag(text: str, forms: tuple[Form, ...]) -> list[str]:

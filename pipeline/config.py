@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any, Literal
@@ -363,8 +364,12 @@ class EngineConfig(_Section):
 
     kind: Literal["local", "dask"] = "local"
     scheduler: str | None = None  # tcp://host:8786 of a running scheduler; None = embedded LocalCluster
-    n_workers: int = Field(2, ge=1)  # embedded LocalCluster only
+    n_workers: int | None = Field(None, ge=1)  # local pool / embedded LocalCluster processes; None = cores; 1 = serial
     partition_size: int = Field(2000, ge=1)  # rows per partition and per Parquet row group
+
+    def workers(self) -> int:
+        """Worker processes: `n_workers`, or the number of cores when it is None."""
+        return self.n_workers or os.cpu_count() or 1
 
 
 class Params(_Section):

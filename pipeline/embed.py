@@ -127,7 +127,9 @@ def main(argv: list[str]) -> int:
         return 1
     cache = EmbeddingCache(args.cache_dir or Path(cfg.cache_dir), embedder.identity, embedder.dim)
     t0 = time.perf_counter()
-    with open_engine(params.engine) as engine:
+    # Locally, torch already uses every core in one process: a process pool would only load the model again.
+    ecfg = params.engine if params.engine.kind == "dask" else params.engine.model_copy(update={"n_workers": 1})
+    with open_engine(ecfg) as engine:
         stats = embed_to(args.units, args.out, cfg, cache, engine, params.engine.partition_size)
     write_json({
         "n_units": n_units, "unique_texts": stats.requested, "cache_hits": stats.hits,

@@ -1,7 +1,10 @@
 """Where per-partition work runs: in this process (`local`) or on a Dask cluster (`dask`).
 
 The interface is one method, `Engine.imap(fn, items)`: apply a pure, picklable function to each item
-and yield the results in item order. The local engine is a plain loop; the Dask engine submits at
+and yield the results in item order. The local engine is a plain loop (`engine.n_workers: 1`) or a
+pool of `n_workers` processes (null: one per core) with at most `2 * n_workers` tasks in flight (a
+partition each; cheap items such as ingest's files in small batches), so the results, and the tables
+written from them in item order, are the serial ones, byte for byte. The Dask engine submits at
 most `2 * workers` items ahead (memory stays bounded however many items there are) to an embedded
 `LocalCluster` (no `engine.scheduler`) or to the cluster at `engine.scheduler` (`tcp://host:8786`).
 Stages cut their input into partitions of whole documents (`partitions_by_key`), so what a function
@@ -12,9 +15,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import multiprocessing
 import os
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 import pandas as pd
@@ -47,20 +55,101 @@ class Engine(Protocol):
         ...
 
 
+# Pool tasks of the local engine: cheap items are sent in batches of up to MAX_BATCH, sized so a task
+# runs about TASK_SECONDS (partitions, which take longer, go one per task: memory stays bounded).
+TASK_SECONDS = 0.05
+MAX_BATCH = 64
+PARENT_POLL_SECONDS = 1.0  # how often a pool worker checks that the stage process is still there
+
+
+def alive(pid: int) -> bool:
+    """Whether process `pid` exists and is not a zombie."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return True  # no /proc: existence is all we know
+
+
+def exit_with(parent: int) -> None:
+    """Pool worker initializer: exit when the stage process is gone (a SIGKILL leaves no orphans)."""
+    def watch() -> None:
+        while alive(parent):
+            time.sleep(PARENT_POLL_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def run_batch(fn: Callable[[T], R], batch: list[T]) -> tuple[list[R], float]:
+    """fn over a batch of items in a pool worker, with the seconds it took."""
+    t = time.perf_counter()
+    out = [fn(item) for item in batch]
+    return out, time.perf_counter() - t
+
+
 class LocalEngine:
-    """Everything in this process, one item at a time."""
+    """This machine: a loop in this process (one worker) or a pool of worker processes."""
 
     kind = "local"
-    n_workers = 1
+
+    def __init__(self, n_workers: int = 1) -> None:
+        self.n_workers = max(1, n_workers)
+        self._pool: ProcessPoolExecutor | None = None
 
     def imap(self, fn: Callable[[T], R], items: Iterable[T], total: int | None = None, desc: str = "",
              unit: str = "part") -> Iterator[R]:
-        """A plain loop with a progress bar."""
-        for item in tqdm(items, total=total, desc=desc, unit=unit, disable=progress_disabled()):
-            yield fn(item)
+        """A plain loop, or a bounded window of pool tasks; results in item order, with a progress bar."""
+        if self.n_workers == 1:
+            for item in tqdm(items, total=total, desc=desc, unit=unit, disable=progress_disabled()):
+                yield fn(item)
+            return
+        if self._pool is None:  # forkserver: fresh workers, never a fork of a process holding threads (torch)
+            methods = multiprocessing.get_all_start_methods()
+            ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+            if ctx.get_start_method() == "forkserver":  # workers fork from a server that imported these once
+                module = str(getattr(getattr(fn, "func", fn), "__module__", ""))
+                ctx.set_forkserver_preload(["pipeline.io", *([module] if module.startswith("pipeline.") else [])])
+            self._pool = ProcessPoolExecutor(max_workers=self.n_workers, mp_context=ctx, initializer=exit_with,
+                                             initargs=(os.getpid(),))
+        window: deque[Future[tuple[list[R], float]]] = deque()
+        batch: list[T] = []
+        size = 1  # items per task: grows for cheap items (ingest's files) so that IPC does not dominate
+
+        def take() -> list[R]:
+            nonlocal size
+            out, seconds = window.popleft().result()
+            size = max(1, min(MAX_BATCH, int(TASK_SECONDS * len(out) / seconds) if seconds > 0 else MAX_BATCH))
+            bar.update(len(out))
+            return out
+
+        with tqdm(total=total, desc=desc, unit=unit, disable=progress_disabled()) as bar:
+            for item in items:
+                batch.append(item)
+                if len(batch) >= size:
+                    window.append(self._pool.submit(run_batch, fn, batch))
+                    batch = []
+                    if len(window) >= 2 * self.n_workers:
+                        yield from take()
+            if batch:
+                window.append(self._pool.submit(run_batch, fn, batch))
+            while window:
+                yield from take()
+
+    def worker_pids(self) -> list[int]:
+        """Process ids of the pool's workers (none before the first parallel imap or after close)."""
+        return sorted(p.pid for p in getattr(self._pool, "_processes", {}).values() if p.pid)
 
     def close(self) -> None:
-        """Nothing to release."""
+        """Stop the pool, if one was started."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
 
 
 class DaskEngine:
@@ -75,7 +164,7 @@ class DaskEngine:
         if cfg.scheduler:
             self.client = Client(cfg.scheduler)
         else:
-            self.cluster = LocalCluster(n_workers=cfg.n_workers, threads_per_worker=1, processes=True,
+            self.cluster = LocalCluster(n_workers=cfg.workers(), threads_per_worker=1, processes=True,
                                         dashboard_address=None, silence_logs=logging.WARNING)
             self.client = Client(self.cluster)
         self.n_workers = max(1, len(self.client.scheduler_info()["workers"]))
@@ -106,7 +195,8 @@ class DaskEngine:
             self.cluster.close()
 
 
-ENGINES: dict[str, Callable[[EngineConfig], Engine]] = {"local": lambda cfg: LocalEngine(), "dask": DaskEngine}
+ENGINES: dict[str, Callable[[EngineConfig], Engine]] = {"local": lambda cfg: LocalEngine(cfg.workers()),
+                                                        "dask": DaskEngine}
 
 
 @contextlib.contextmanager

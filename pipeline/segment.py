@@ -17,6 +17,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
@@ -24,11 +25,11 @@ from pipeline.align import align
 from pipeline.concepts import Form, load_forms, tag_spans
 from pipeline.config import ConfigError, SegmentConfig, load_params, load_yaml
 from pipeline.io import rows, write_json
-from pipeline.schema import PROBLEMS, UNITS, frame
+from pipeline.schema import PROBLEMS, UNITS, conform, empty_frame, frame
 from pipeline.splitters import Splitter, get_splitter, pysbd_spans, pysbd_splitter
 from pipeline.textnorm import DecodeError, decode
 
-__all__ = ["Splitter", "pysbd_spans", "pysbd_splitter", "segment", "sentence_spans", "merge_short", "unit_rows"]
+__all__ = ["Splitter", "pysbd_spans", "pysbd_splitter", "segment", "sentence_spans", "merge_short", "add_units"]
 
 
 def strip_span(text: str, start: int, end: int) -> tuple[int, int]:
@@ -45,7 +46,8 @@ def sentence_spans(text: str, split: Splitter) -> list[tuple[int, int]]:
     spans, offset = [], 0
     for line in text.split("\n"):
         for s, e in split(line) if line.strip() else []:
-            s, e = strip_span(text, offset + s, offset + e)
+            piece = line[s:e]  # strip_span, by str methods (the same whitespace as str.isspace)
+            s, e = offset + s + len(piece) - len(piece.lstrip()), offset + s + len(piece.rstrip())
             if e > s:
                 spans.append((s, e))
         offset += len(line) + 1
@@ -70,28 +72,43 @@ def merge_short(spans: list[tuple[int, int]], min_chars: int) -> list[tuple[int,
     return out
 
 
-def unit_rows(row: Any, raw: str | None, split: Splitter, forms: tuple[Form, ...],
-              min_chars: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(units, problems) of one included utterance; `raw` is its decoded source file or None."""
+def add_units(cols: dict[str, list[Any]], row: Any, raw: str | None, split: Splitter, forms: tuple[Form, ...],
+              min_chars: int) -> list[dict[str, Any]]:
+    """Append the units of one included utterance to the UNITS columns `cols`; its problems.
+
+    `raw` is the utterance's decoded source file or None.
+    """
     text = row.clean_text
     spans = merge_short(sentence_spans(text, split), min_chars)
-    mapping = None
+    n = len(spans)
+    if not n:
+        return []
+    starts, ends = [s for s, _ in spans], [e for _, e in spans]
+    raw_start: list[int | None] = [None] * n
+    raw_end: list[int | None] = [None] * n
     problems = []
     if raw is not None and pd.notna(row.char_start) and pd.notna(row.char_end):
         mapping = align(text, raw[int(row.char_start):int(row.char_end)], int(row.char_start))
-    units = []
-    for k, ((s, e), concepts) in enumerate(zip(spans, tag_spans(text, spans, forms), strict=True)):
-        raw_span = mapping.span(s, e) if mapping is not None else None
-        if mapping is not None and raw_span is None:
-            problems.append({"corpus": row.corpus, "source": row.source_file, "location": f"{row.utterance_id} unit {k}",
-                             "stage": "segment", "reason": "unaligned-unit",
-                             "detail": f"{row.source_file}: unit {k} of {row.utterance_id} not found in the raw span"})
-        units.append({"corpus": row.corpus, "doc_id": row.doc_id, "utterance_id": row.utterance_id,
-                      "unit_id": f"{row.utterance_id}/s{k}", "index": k, "author": row.author,
-                      "text": text[s:e], "clean_start": s, "clean_end": e,
-                      "raw_start": raw_span[0] if raw_span else None, "raw_end": raw_span[1] if raw_span else None,
-                      "concepts": concepts})
-    return units, problems
+        first, last = mapping.starts[starts], mapping.ends[np.asarray(ends) - 1]
+        ok = (first >= 0) & (last >= 0)
+        raw_start = [a if k else None for a, k in zip(first.tolist(), ok.tolist(), strict=True)]
+        raw_end = [b if k else None for b, k in zip(last.tolist(), ok.tolist(), strict=True)]
+        problems = [{"corpus": row.corpus, "source": row.source_file, "location": f"{row.utterance_id} unit {k}",
+                     "stage": "segment", "reason": "unaligned-unit",
+                     "detail": f"{row.source_file}: unit {k} of {row.utterance_id} not found in the raw span"}
+                    for k in np.flatnonzero(~ok).tolist()]
+    uid = row.utterance_id
+    for name, value in (("corpus", row.corpus), ("doc_id", row.doc_id), ("utterance_id", uid), ("author", row.author)):
+        cols[name] += [value] * n
+    cols["unit_id"] += [f"{uid}/s{k}" for k in range(n)]
+    cols["index"] += range(n)
+    cols["text"] += [text[s:e] for s, e in spans]
+    cols["clean_start"] += starts
+    cols["clean_end"] += ends
+    cols["raw_start"] += raw_start
+    cols["raw_end"] += raw_end
+    cols["concepts"] += tag_spans(text, spans, forms)
+    return problems
 
 
 def segment(utterances: pd.DataFrame, sources: dict[str, str | None], forms: tuple[Form, ...],
@@ -99,7 +116,7 @@ def segment(utterances: pd.DataFrame, sources: dict[str, str | None], forms: tup
             ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     """Units, problems and metrics for the included utterances; `sources` maps source_file -> text."""
     split = split or get_splitter(cfg.splitter, cfg.language)
-    units: list[dict[str, Any]] = []
+    cols: dict[str, list[Any]] = {name: [] for name in UNITS.names}
     problems: list[dict[str, Any]] = []
     for path in sorted({p for p in utterances.source_file if sources.get(p) is None}):
         corpus = utterances.corpus[utterances.source_file == path].iloc[0]
@@ -108,10 +125,8 @@ def segment(utterances: pd.DataFrame, sources: dict[str, str | None], forms: tup
     included = utterances[utterances.included]
     for row in tqdm(rows(included), desc="segment", unit="utt",
                     disable=not progress or bool(os.environ.get("CI"))):
-        u, p = unit_rows(row, sources.get(row.source_file), split, forms, cfg.min_unit_chars)
-        units += u
-        problems += p
-    table = frame(units, UNITS)
+        problems += add_units(cols, row, sources.get(row.source_file), split, forms, cfg.min_unit_chars)
+    table = conform(pd.DataFrame(cols, columns=UNITS.names), UNITS) if cols["unit_id"] else empty_frame(UNITS)
     counts = Counter(c for cs in table.concepts for c in cs)
     metrics = {"units": len(table), "utterances_segmented": int(included.shape[0]),
                "units_with_raw_span": int(table.raw_start.notna().sum()),

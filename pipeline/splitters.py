@@ -141,10 +141,12 @@ def list_cuts(line: str, dots: list[int]) -> tuple[list[int], set[int]]:
         lettered_p = [(m.start(), ord(m.group().lower())) for m in PAREN_MARKERS[1].finditer(line)]
         cuts += [p for p in consecutive(numbered_p) if p >= 3 and line[p - 1].isspace() and " " not in line[p - 3:p - 1]]
         cuts += [p - (line[p - 1:p] == "(") for p in consecutive(lettered_p)]
-    items = consecutive(numbered) + consecutive(lettered)
-    cuts += [p for p in consecutive(numbered) if p >= 3 and line[p - 1].isspace() and " " not in line[p - 3:p - 1]]
-    cuts += consecutive(lettered)
-    return cuts, {p + len(word_before(line, line.index(".", p))) for p in items}
+    if not (numbered or lettered):
+        return cuts, set()
+    listed_n, listed_l = consecutive(numbered), consecutive(lettered)
+    cuts += [p for p in listed_n if p >= 3 and line[p - 1].isspace() and " " not in line[p - 3:p - 1]]
+    cuts += listed_l
+    return cuts, {p + len(word_before(line, line.index(".", p))) for p in listed_n + listed_l}
 
 
 def rules_spans(line: str) -> list[tuple[int, int]]:

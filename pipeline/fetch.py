@@ -27,6 +27,10 @@ class FetchError(Exception):
         super().__init__(f"{reason}: {detail}")
         self.reason, self.detail = reason, detail
 
+    def __reduce__(self) -> tuple[type, tuple[str, str]]:
+        """Pickle with both fields."""
+        return type(self), (self.reason, self.detail)
+
     @property
     def transient(self) -> bool:
         """True when trying again later may succeed (5xx, 429, timeout, connection, robots down)."""

@@ -118,3 +118,20 @@ def test_pool_workers_exit_when_the_stage_process_is_killed(tmp_path):
     while any(alive(p) for p in pids) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not any(alive(p) for p in pids)
+
+
+def test_errors_crossing_the_pool_keep_their_fields():
+    """Items and results cross process boundaries pickled: the pipeline's multi-field errors must survive it."""
+    import pickle
+
+    from pipeline.adapters.base import SourceError
+    from pipeline.fetch import FetchError
+
+    err = pickle.loads(pickle.dumps(SourceError("malformed-xml", "a.xml line 3: not well-formed", "a.xml:3")))
+    assert (type(err), err.reason, err.detail, err.location, str(err)) == (
+        SourceError, "malformed-xml", "a.xml line 3: not well-formed", "a.xml:3", "a.xml line 3: not well-formed")
+    fe = pickle.loads(pickle.dumps(FetchError("timeout", "https://example.org/x")))
+    assert (fe.reason, fe.detail, str(fe)) == ("timeout", "https://example.org/x", "timeout: https://example.org/x")
+    with open_engine(EngineConfig(n_workers=2)) as engine:
+        got = list(engine.imap(repr, [SourceError("r", "d", None)]))
+    assert got == ["SourceError('d')"]

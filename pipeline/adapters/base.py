@@ -43,6 +43,10 @@ class SourceError(ValueError):
         super().__init__(detail)
         self.reason, self.detail, self.location = reason, detail, location
 
+    def __reduce__(self) -> tuple[type, tuple[str, str, str | None]]:
+        """Pickle with all three fields (the local engine's worker processes send errors back and forth)."""
+        return type(self), (self.reason, self.detail, self.location)
+
 
 class Adapter(Protocol):
     """What every input-format adapter provides."""

@@ -292,15 +292,17 @@ class ClusterConfig(_Section):
 class StackedFrameConfig(_Section):
     """Stacked framer (docs/frames.md): feature blocks into a regularised logistic regression."""
 
-    blocks: tuple[str, ...] = ("unit", "context")  # unit context neighbours prototypes concepts words
+    blocks: tuple[str, ...] = ("unit", "context")  # unit context neighbours utterance prototypes concepts words
     c: float = Field(1.0, gt=0.0)  # inverse L2 strength
     smoothing: float = Field(0.0, ge=0.0, le=1.0)  # weight of the utterance's mean probabilities
+    sequence_weight: float = Field(0.0, ge=0.0)  # weight of frame transitions along an utterance (0 = off)
+    transition_prior: float = Field(1.0, gt=0.0)  # additive smoothing of the transition counts
     word_ngram_max: int = Field(2, ge=1)
     word_min_df: int = Field(2, ge=1)
     small_block_weight: float = Field(0.2, ge=0.0)  # scale of the standardised prototype/concept blocks
 
 
-FRAME_SELECTABLE = ("stacked.blocks", "stacked.c", "stacked.smoothing", "utterance_aggregate")
+FRAME_SELECTABLE = ("stacked.blocks", "stacked.c", "stacked.smoothing", "stacked.sequence_weight", "utterance_aggregate")
 
 
 class FrameConfig(_Section):

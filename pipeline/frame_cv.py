@@ -12,12 +12,12 @@ import numpy as np
 import pandas as pd
 
 from pipeline.config import FrameConfig
-from pipeline.frame_features import UnitBatch, smooth_by_utterance
+from pipeline.frame_features import UnitBatch, learn_transitions, post_process
 from pipeline.framing import Frame, aggregate_utterances, make_framer, residual_frame
 from pipeline.validation import confusion, macro_f1
 
 # Options applied to predicted probabilities (no refit needed); the rest need a refit per value.
-POST_HOC = ("stacked.smoothing", "utterance_aggregate")
+POST_HOC = ("stacked.smoothing", "stacked.sequence_weight", "utterance_aggregate")
 
 
 def with_options(cfg: FrameConfig, options: dict[str, Any]) -> FrameConfig:
@@ -47,7 +47,7 @@ def grouped_folds(y: Sequence[str], groups: Sequence[str], n_splits: int, seed: 
 def _raw_scores(batch: UnitBatch, train: np.ndarray, y: np.ndarray, test: np.ndarray, frames: Sequence[Frame],
                 prototypes: np.ndarray | None, cfg: FrameConfig) -> np.ndarray:
     """Unsmoothed probabilities of the test rows from a framer fitted on the train rows."""
-    raw = with_options(cfg, {"stacked.smoothing": 0.0}) if cfg.method == "stacked" else cfg
+    raw = with_options(cfg, {"stacked.smoothing": 0.0, "stacked.sequence_weight": 0.0}) if cfg.method == "stacked" else cfg
     framer = make_framer(cfg.method, frames, prototypes, raw).fit(batch.take(train), list(y))
     return framer.predict(batch.take(test)).scores
 
@@ -83,14 +83,16 @@ def select_options(batch: UnitBatch, rows: np.ndarray, y: np.ndarray, gold_utts:
                    frames: Sequence[Frame], prototypes: np.ndarray | None, cfg: FrameConfig) -> Selection:
     """Choose frame.select options by grouped CV on `rows` (labels `y`): best mean of unit and utterance macro-F1.
 
-    Ties go to the earlier candidate in grid order. Options in POST_HOC are applied to the pooled
-    out-of-fold probabilities, so only the other options cost refits.
+    Ties go to the earlier candidate in grid order. Options in POST_HOC are applied to each inner
+    fold's out-of-fold probabilities (sequence decoding with that fold's training transitions), so
+    only the other options cost refits.
     """
     cands = candidates(cfg) if cfg.method == "stacked" else []
     if len(cands) <= 1:
         return Selection(cands[0] if cands else {}, [])
     frame_ids, residual = [f.id for f in frames], residual_frame(frames)
     folds = grouped_folds(y, batch.utterance_ids[rows], cfg.inner_folds, cfg.seed + 1)
+    trans = [learn_transitions(batch.take(rows[tr]), y[tr], frame_ids, cfg.stacked) for tr, _ in folds]
     cache: dict[str, np.ndarray] = {}
     inner = []
     for opts in cands:
@@ -101,9 +103,10 @@ def select_options(batch: UnitBatch, rows: np.ndarray, y: np.ndarray, gold_utts:
             for tr, te in folds:
                 pooled[te] = _raw_scores(batch, rows[tr], y[tr], rows[te], frames, prototypes, c)
             cache[fit_key] = pooled
-        smoothed = smooth_by_utterance(cache[fit_key], batch.utterance_ids[rows],
-                                       c.stacked.smoothing if c.method == "stacked" else 0.0)
-        inner.append((opts, *_score(smoothed, rows, batch, y, gold_utts, frame_ids, residual, c)))
+        post = cache[fit_key].copy()
+        for (_, te), t in zip(folds, trans, strict=True):
+            post[te] = post_process(cache[fit_key][te], batch.take(rows[te]), t, c.stacked)
+        inner.append((opts, *_score(post, rows, batch, y, gold_utts, frame_ids, residual, c)))
     best = max(range(len(inner)), key=lambda i: (round(inner[i][1] + inner[i][2], 12), -i))
     return Selection(inner[best][0], inner)
 

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from pipeline.config import FrameConfig
+from pipeline.config import FrameConfig, StackedFrameConfig
+from pipeline.frame_sequence import Transitions, count_transitions, forward_backward
 
 if TYPE_CHECKING:
     from pipeline.framing import Frame, FramePrediction
 
-BLOCKS = ("unit", "context", "neighbours", "prototypes", "concepts", "words")
+BLOCKS = ("unit", "context", "neighbours", "utterance", "prototypes", "concepts", "words")
+VECTOR_BLOCKS = ("unit", "context", "neighbours", "utterance")
 
 
 def unit_rows(x: np.ndarray) -> np.ndarray:
@@ -41,7 +43,9 @@ class UnitBatch:
 
     `vectors` is what the vector framers (zero-shot, supervised) read, already contextualised with
     frame.context_weight; `unit`, `context` (utterance mean) and `neighbours` (mean of the previous
-    and next unit of the same utterance, zero when alone) are unit-normalised raw embeddings.
+    and next unit of the same utterance, zero when alone) are unit-normalised raw embeddings;
+    `utterance` is the embedding of the utterance's whole text (zero rows when not embedded) and
+    `positions` the unit's index within its utterance.
     """
 
     vectors: np.ndarray
@@ -51,6 +55,8 @@ class UnitBatch:
     texts: tuple[str, ...]
     utterance_ids: np.ndarray
     concepts: tuple[tuple[str, ...], ...]
+    positions: np.ndarray
+    utterance: np.ndarray
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -65,8 +71,9 @@ class UnitBatch:
         return UnitBatch(**out)
 
 
-def make_batch(units: pd.DataFrame, x: np.ndarray, vectors: np.ndarray | None = None) -> UnitBatch:
-    """A UnitBatch over `units` (rows aligned with `x`); `vectors` defaults to `x`."""
+def make_batch(units: pd.DataFrame, x: np.ndarray, vectors: np.ndarray | None = None,
+               utterance_vectors: np.ndarray | None = None) -> UnitBatch:
+    """A UnitBatch over `units` (rows aligned with `x`); `vectors` defaults to `x`, `utterance_vectors` to zeros."""
     units = units.reset_index(drop=True)
     x = unit_rows(x)
     utt = units["utterance_id"].astype(str).to_numpy()
@@ -81,7 +88,31 @@ def make_batch(units: pd.DataFrame, x: np.ndarray, vectors: np.ndarray | None = 
     concepts = tuple(tuple(map(str, c)) if c is not None else () for c in units.get("concepts", [()] * len(units)))
     return UnitBatch(x if vectors is None else np.asarray(vectors, dtype=np.float64), x,
                      unit_rows(group_means(x, utt)), unit_rows(neighbours), tuple(units["text"].astype(str)),
-                     utt, concepts)
+                     utt, concepts, units["index"].to_numpy(dtype=np.int64),
+                     unit_rows(utterance_vectors) if utterance_vectors is not None else np.zeros_like(x))
+
+
+def utterance_texts(units: pd.DataFrame) -> pd.Series:
+    """For each row of `units`, the whole text of its utterance (its units in order, space-joined)."""
+    ordered = units.sort_values(["utterance_id", "index"], kind="stable")
+    joined = ordered.groupby("utterance_id", sort=False)["text"].apply(lambda t: " ".join(map(str, t)))
+    return units["utterance_id"].map(joined)
+
+
+def utterance_vectors(units: pd.DataFrame, embed: Callable[[list[str]], np.ndarray]) -> np.ndarray | None:
+    """For each row of `units`, the embedding of its utterance's whole text (each utterance embedded once)."""
+    if not len(units):
+        return None
+    texts = utterance_texts(units)
+    first = (~units["utterance_id"].duplicated()).to_numpy()
+    vec = dict(zip(units["utterance_id"].to_numpy()[first], embed(texts[first].tolist()), strict=True))
+    return np.stack([np.asarray(vec[u], dtype=np.float64) for u in units["utterance_id"]])
+
+
+def uses_block(cfg: FrameConfig, name: str) -> bool:
+    """Whether the stacked route's blocks, or any blocks option in frame.select, include `name`."""
+    options = [cfg.stacked.blocks, *cfg.select.get("stacked.blocks", [])]
+    return cfg.method == "stacked" and any(name in b for b in options)
 
 
 def vectors_of(x: np.ndarray | UnitBatch) -> np.ndarray:
@@ -94,6 +125,18 @@ def smooth_by_utterance(scores: np.ndarray, utterance_ids: Sequence[str], weight
     if weight == 0 or not len(scores):
         return np.asarray(scores, dtype=np.float64)
     return (1 - weight) * scores + weight * group_means(scores, utterance_ids)
+
+
+def learn_transitions(batch: UnitBatch, y: Sequence[str], frame_ids: Sequence[str], cfg: StackedFrameConfig) -> Transitions:
+    """Frame transitions between adjacent coded units of the training utterances."""
+    return count_transitions(y, batch.utterance_ids, batch.positions, frame_ids, cfg.transition_prior)
+
+
+def post_process(scores: np.ndarray, batch: UnitBatch, trans: Transitions | None, cfg: StackedFrameConfig) -> np.ndarray:
+    """Unit probabilities -> sequence posteriors (weight cfg.sequence_weight) -> smoothed toward the utterance mean."""
+    if trans is not None and cfg.sequence_weight:
+        scores = forward_backward(scores, batch.utterance_ids, batch.positions, trans, cfg.sequence_weight)
+    return smooth_by_utterance(scores, batch.utterance_ids, cfg.smoothing)
 
 
 class FeatureBuilder:
@@ -121,6 +164,8 @@ class FeatureBuilder:
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.preprocessing import StandardScaler
 
+        if "utterance" in self.blocks and len(batch) and not batch.utterance.any():
+            raise ValueError("frame.stacked.blocks 'utterance' needs utterance text vectors (make_batch utterance_vectors)")
         self.fitted = {"concept_names": sorted({c for cs in batch.concepts for c in cs})}
         for name in ("prototypes", "concepts"):
             small = self._small(name, batch) if name in self.blocks else np.zeros((0, 0))
@@ -138,7 +183,7 @@ class FeatureBuilder:
 
         parts = []
         for name in self.blocks:
-            if name in ("unit", "context", "neighbours"):
+            if name in VECTOR_BLOCKS:
                 parts.append(sparse.csr_matrix(getattr(batch, name)))
             elif name in ("prototypes", "concepts"):
                 if name not in self.fitted:
@@ -162,7 +207,7 @@ class _Constant:
 
 
 class StackedFramer:
-    """Logistic regression on stacked blocks; unit probabilities smoothed toward their utterance mean."""
+    """Logistic regression on stacked blocks; probabilities decoded along each utterance, then smoothed."""
 
     name = "stacked"
 
@@ -171,6 +216,7 @@ class StackedFramer:
         self.cfg = cfg
         self.features = FeatureBuilder(cfg.stacked.blocks, prototypes, cfg)
         self.model: Any = None
+        self.transitions: Transitions | None = None
 
     def fit(self, x: UnitBatch, y: Sequence[str]) -> StackedFramer:
         """Fit the feature blocks and the regression on labelled units."""
@@ -182,6 +228,7 @@ class StackedFramer:
         if unknown:
             raise ValueError(f"labels not in the codebook frames: {unknown}")
         z = self.features.fit(x).transform(x)
+        self.transitions = learn_transitions(x, y, self.frame_ids, self.cfg.stacked)
         if len(set(y)) == 1:  # a tiny training fold: every unit gets its only frame
             self.model = _Constant(str(y[0]))
             return self
@@ -190,7 +237,7 @@ class StackedFramer:
         return self
 
     def predict(self, x: UnitBatch) -> FramePrediction:
-        """Most probable frame after smoothing; score = its smoothed probability."""
+        """Most probable frame after post-processing; score = its post-processed probability."""
         from pipeline.framing import FramePrediction
 
         if self.model is None:
@@ -199,7 +246,7 @@ class StackedFramer:
         if len(x):
             cols = [self.frame_ids.index(c) for c in self.model.classes_]
             scores[:, cols] = self.model.predict_proba(self.features.transform(x))
-            scores = smooth_by_utterance(scores, x.utterance_ids, self.cfg.stacked.smoothing)
+            scores = post_process(scores, x, self.transitions, self.cfg.stacked)
         best = scores.argmax(axis=1)
         return FramePrediction(np.array(self.frame_ids, dtype=object)[best], scores[np.arange(len(x)), best],
                                scores, self.frame_ids)

@@ -17,7 +17,7 @@ from pipeline.config import ConfigError, FrameConfig, load_params, load_yaml
 from pipeline.embedders import make_embedder
 from pipeline.eval_items import frame_items
 from pipeline.frame_cv import nested_out_of_fold, select_options, with_options
-from pipeline.frame_features import UnitBatch, make_batch
+from pipeline.frame_features import UnitBatch, make_batch, uses_block, utterance_vectors
 from pipeline.framing import (
     Frame,
     aggregate_utterances,
@@ -266,14 +266,16 @@ def main(argv: list[str]) -> int:
         if missing:
             raise ValueError(f"{args.embeddings}: no vectors for {len(missing)} units (e.g. {missing[:3]})")
         raw = np.stack([np.asarray(v, dtype=np.float64) for v in emb.loc[units["unit_id"], "vector"]])
-        x = make_batch(units, raw, contextualise(raw, units["utterance_id"].tolist(), cfg.context_weight))
+        embedder = make_embedder(params.embed)
+        utt_vectors = utterance_vectors(units, embedder.embed) if uses_block(cfg, "utterance") else None
+        x = make_batch(units, raw, contextualise(raw, units["utterance_id"].tolist(), cfg.context_weight), utt_vectors)
         codes = {"units": load_codes(args.unit_codes, UNIT_CODES),
                  "utterances": load_codes(args.utterance_codes, UTTERANCE_CODES),
                  "second": load_codes(args.second_coder, UNIT_CODES) if args.second_coder else None,
                  "independent": load_codes(args.independent_coder, UNIT_CODES) if args.independent_coder else None}
         topics = read_table(args.unit_topics, UNIT_TOPICS) if args.unit_topics and args.unit_topics.exists() else None
         # Both routes are always validated (for comparison); the zero-shot one needs frame prototypes.
-        prototypes = prototype_vectors(frames, make_embedder(params.embed).embed)
+        prototypes = prototype_vectors(frames, embedder.embed)
     except (ConfigError, ValueError, FileNotFoundError, KeyError) as e:
         sys.stderr.write(f"frame: {e}\n")
         return 1

@@ -13,9 +13,16 @@ from pipeline import frames as stage
 from pipeline.coding_core import align_unit_codes, align_utterance_codes, text_key
 from pipeline.config import ConfigError, EmbedConfig, FrameConfig, load_params, load_yaml
 from pipeline.embed import embeddings_frame
-from pipeline.embedders import HashingEmbedder
+from pipeline.embedders import HashingEmbedder, make_embedder
 from pipeline.frame_cv import candidates, grouped_folds, select_options, with_options
-from pipeline.frame_features import FeatureBuilder, StackedFramer, make_batch, smooth_by_utterance
+from pipeline.frame_features import (
+    FeatureBuilder,
+    StackedFramer,
+    make_batch,
+    smooth_by_utterance,
+    uses_block,
+    utterance_vectors,
+)
 from pipeline.framing import (
     SupervisedFramer,
     ZeroShotFramer,
@@ -470,7 +477,10 @@ def test_real_stacked_route_nested_cv_holds_floor(seed_inputs: dict[str, Path]) 
     frames = load_frames(load_yaml(ROOT / "codebooks" / "social_business.yaml"))
     units = read_table(units_path, UNITS).sort_values("unit_id", kind="stable").reset_index(drop=True)
     emb = read_table(emb_path, EMBEDDINGS).set_index("unit_id")
-    batch = make_batch(units, np.stack([np.asarray(v, dtype=float) for v in emb.loc[units["unit_id"], "vector"]]))
+    params = load_params(ROOT / "params.yaml")
+    utt = utterance_vectors(units, make_embedder(params.embed).embed) if uses_block(cfg, "utterance") else None
+    batch = make_batch(units, np.stack([np.asarray(v, dtype=float) for v in emb.loc[units["unit_id"], "vector"]]),
+                       None, utt)
     gold = align_unit_codes(pd.read_csv(ANN / "frames_units_coder1.csv", dtype=str, keep_default_na=False), units)[0]
     texts = units.sort_values(["utterance_id", "index"]).groupby("utterance_id")["text"].apply(" ".join).to_dict()
     gold_utts = align_utterance_codes(pd.read_csv(ANN / "frames_utterances_coder1.csv", dtype=str,

@@ -65,40 +65,8 @@ def run_stages(project: Path, until: str | None = None, skip: tuple[str, ...] = 
     return done
 
 
-# The analysis stages and the full report, as proposed for dvc.yaml (issue 8). Until dvc.yaml has them,
-# `run_analysis` runs these commands for every stage dvc.yaml lacks, and this report command when dvc.yaml's
-# report does not read the analysis tables.
+# The report command for projects whose dvc.yaml run stops early (e.g. too few units to embed).
 P, M = "data/processed", "metrics"
-ANALYSIS_STAGES = {
-    "embed": f"python -m pipeline embed --params params.yaml --units {P}/units.parquet --out {P}/embeddings.parquet "
-             f"--metrics {M}/embed.json",
-    "cluster": f"python -m pipeline cluster --params params.yaml --units {P}/units.parquet "
-               f"--embeddings {P}/embeddings.parquet --unit-topics {P}/unit_topics.parquet --topics {P}/topics.parquet "
-               f"--hierarchy {P}/topic_hierarchy.parquet --shares {P}/topic_shares.parquet --figures-dir {P}/topic_figures "
-               f"--model-dir models/bertopic --problems {P}/cluster_problems.parquet --metrics {M}/cluster.json",
-    "stability": f"python -m pipeline stability --params params.yaml --units {P}/units.parquet "
-                 f"--embeddings {P}/embeddings.parquet --metrics {M}/stability.json",
-    "frame": f"python -m pipeline frame --params params.yaml --units {P}/units.parquet "
-             f"--embeddings {P}/embeddings.parquet --codebook codebooks/social_business.yaml "
-             "--unit-codes data/annotations/frames_units_coder1.csv "
-             "--utterance-codes data/annotations/frames_utterances_coder1.csv "
-             "--second-coder data/annotations/frames_units_coder2.csv "
-             f"--unit-topics {P}/unit_topics.parquet --unit-frames {P}/unit_frames.parquet "
-             f"--utterance-frames {P}/utterance_frames.parquet --frame-topics {P}/frame_topics.parquet "
-             f"--metrics {M}/frames.json --confusion-units {M}/frames_confusion_units.csv "
-             f"--confusion-utterances {M}/frames_confusion_utterances.csv --problems {P}/frame_problems.parquet",
-    "positions": f"python -m pipeline positions --params params.yaml --units {P}/units.parquet "
-                 f"--utterances {P}/attributed_utterances.parquet --participants {P}/participants.parquet "
-                 f"--documents {P}/documents.parquet --embeddings {P}/embeddings.parquet "
-                 f"--unit-frames {P}/unit_frames.parquet --codebook codebooks/social_business.yaml "
-                 "--annotations data/annotations/roles_coder1.csv "
-                 "--reply-annotations data/annotations/replies_coder1.csv "
-                 f"--out-unit-roles {P}/unit_roles.parquet --out-relations {P}/relations.parquet "
-                 f"--out-positions {P}/positions.parquet --out-map {P}/participant_map.parquet "
-                 f"--out-map-figure {P}/participant_map.json --out-replies {P}/replies.parquet "
-                 f"--out-reply-pairs {P}/reply_pairs.parquet --out-problems {P}/positions_problems.parquet "
-                 f"--out-metrics {M}/positions.json",
-}
 REPORT_TABLES = ("documents", "utterances", "problems", "skipped_spans", "attributed_utterances", "participants",
                  "removals", "units", "unit_frames", "utterance_frames", "topics", "unit_topics", "positions",
                  "relations", "participant_map", "replies", "reply_pairs")
@@ -128,13 +96,5 @@ def run_cmd(project: Path, name: str, cmd: str) -> None:
 
 
 def run_analysis(project: Path) -> list[str]:
-    """Run dvc.yaml's stages, then the analysis stages it lacks, then the full report (see ANALYSIS_STAGES)."""
-    stages = yaml.safe_load((project / "dvc.yaml").read_text())["stages"]
-    done = run_stages(project, skip=("report",))
-    for name, cmd in ANALYSIS_STAGES.items():
-        if name not in stages:
-            run_cmd(project, name, cmd)
-            done.append(name)
-    report = stages.get("report", {}).get("cmd", "")
-    run_cmd(project, "report", report if "unit_frames=" in report else report_cmd(project))
-    return [*done, "report"]
+    """Run every dvc.yaml stage, the full report included."""
+    return run_stages(project)

@@ -146,7 +146,8 @@ def markdown(res: dict[str, Any]) -> str:
     e = res.get("embed")
     if e:
         lines += ["", f"Embed stage / bare encode throughput on {e['n_texts']} units: {e['ratio_stage_over_bare_throughput']}"
-                      f" ({e['stage_seconds']} s vs {e['bare_encode_seconds']} s). Adding {e['incremental']['n_new_units']}"
+                      f" (medians of {len(e['runs_seconds']['stage'])} stage and {len(e['runs_seconds']['bare'])} bare runs,"
+                      f" interleaved: {e['stage_seconds']} s vs {e['bare_encode_seconds']} s). Adding {e['incremental']['n_new_units']}"
                       f" units to {e['incremental']['n_existing_units']} embedded ones costs "
                       f"{e['incremental']['ratio']} x embedding them alone."]
     v = res.get("dvc")
@@ -159,9 +160,8 @@ def markdown(res: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Run every measurement; print a summary; write reports/bench.json and reports/bench.md."""
     ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", default="1000,3000,10000",
-                    help="comments per corpus in the scaling series (the full series: 1000,3000,10000,100000)")
-    ap.add_argument("--dask-size", type=int, default=10000, help="corpus for local vs Dask (0: the largest)")
+    ap.add_argument("--sizes", default="1000,3000,10000,100000", help="comments per corpus in the scaling series")
+    ap.add_argument("--dask-size", type=int, default=0, help="corpus for local vs Dask (0: the largest)")
     ap.add_argument("--embed-n", type=int, default=2000, help="units in the embed-ratio sample")
     ap.add_argument("--new", type=int, default=200, help="new units added in the incremental measurement")
     ap.add_argument("--skip", default="", help="comma list of parts to skip: dask,embed,dvc")

@@ -110,3 +110,23 @@ def align(norm: str, raw: str, offset: int = 0) -> Alignment:
         starts[mine[m.a:m.a + m.size]] = raw_starts[m.b:m.b + m.size]
         ends[mine[m.a:m.a + m.size]] = raw_ends[m.b:m.b + m.size]
     return Alignment(starts, ends)
+
+
+def span_ends(norm: str, raw: str, offset: int, starts: list[int], ends: list[int]) -> tuple[list[int], list[int]]:
+    """`align(norm, raw, offset).starts[starts]` and `.ends[ends - 1]` (-1: unaligned) for the spans [starts[k],
+    ends[k]) of `norm`, without mapping every character when no span starts or ends with whitespace (stripped
+    units): offsets shifted when `raw` is `norm` (ASCII), else located among the non-space characters of the
+    one block that `align` would find; any other case is `align` itself."""
+    if not any(norm[s].isspace() or norm[e - 1].isspace() for s, e in zip(starts, ends, strict=True)):
+        if raw == norm and raw.isascii():  # every character is itself: the same offsets, shifted
+            return [offset + s for s in starts], [offset + e for e in ends]
+        b, raw_starts, raw_ends = raw_chars(raw, offset)
+        a = "".join(norm.split())
+        at = b.find(a)
+        if at >= 0:  # one block (see `align`): the k-th non-space character of norm is raw's at + k
+            mine = nonspace_positions(norm)
+            first = raw_starts[at + np.searchsorted(mine, starts)]
+            last = raw_ends[at + np.searchsorted(mine, np.asarray(ends) - 1)]
+            return first.tolist(), last.tolist()
+    mapping = align(norm, raw, offset)
+    return mapping.starts[starts].tolist(), mapping.ends[np.asarray(ends) - 1].tolist()

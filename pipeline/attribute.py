@@ -217,8 +217,8 @@ def attribute(utterances: pd.DataFrame, documents: pd.DataFrame, cfg: AttributeC
 
 
 def attribute_rows(utterances: pd.DataFrame, post_authors: dict[str, str], cfg: AttributeConfig, clean: CleanConfig,
-                   progress: bool = True) -> tuple[pd.DataFrame, dict[tuple[str, str], set[str]]]:
-    """Attributed utterances of whole documents, and the spellings seen per (corpus, name key)."""
+                   progress: bool = True, check: bool = True) -> tuple[pd.DataFrame, dict[tuple[str, str], set[str]]]:
+    """Attributed utterances of whole documents, and the spellings seen per (corpus, name key) (check=False: unchecked)."""
     rules = Rules.from_config(cfg, clean)
     result: dict[str, tuple] = {}
     aliases: dict[tuple[str, str], set[str]] = {}
@@ -238,10 +238,9 @@ def attribute_rows(utterances: pd.DataFrame, post_authors: dict[str, str], cfg: 
         for before, after in seen:
             aliases.setdefault((corpus, name_key(after)), set()).update({display(after), before})
     out = utterances.copy()
-    out["author"] = [result[u][0] for u in out.utterance_id]
-    out["author_evidence"] = [result[u][1] for u in out.utterance_id]
-    out["author_confidence"] = [result[u][2] for u in out.utterance_id]
-    return conform(out, CLEAN_UTTERANCES), aliases
+    decided_rows = [result[u] for u in out["utterance_id"].tolist()]
+    out["author"], out["author_evidence"], out["author_confidence"] = ([d[k] for d in decided_rows] for k in range(3))
+    return (conform(out, CLEAN_UTTERANCES) if check else out), aliases
 
 
 def participants(attributed: pd.DataFrame, aliases: dict[tuple[str, str], set[str]]) -> pd.DataFrame:

@@ -22,7 +22,8 @@ from tqdm import tqdm
 from pipeline.config import CleanConfig, ConfigError, load_params
 from pipeline.io import rows as table_rows
 from pipeline.io import write_json
-from pipeline.schema import CLEAN_UTTERANCES, REMOVALS, frame
+from pipeline.patterns import any_of, search_any
+from pipeline.schema import CLEAN_UTTERANCES, REMOVALS, conform, frame
 from pipeline.textnorm import normalize_text
 
 
@@ -34,6 +35,7 @@ class Patterns:
     commentluv: re.Pattern[str] | None
     signatures: tuple[re.Pattern[str], ...]
     signature_max_lines: int
+    boilerplate_any: re.Pattern[str] | None = None  # one alternation that matches where any of `boilerplate` does
 
     @classmethod
     def from_config(cls, cfg: CleanConfig) -> Patterns:
@@ -43,6 +45,7 @@ class Patterns:
             commentluv=re.compile(cfg.commentluv_pattern) if cfg.commentluv_pattern else None,
             signatures=tuple(re.compile(p) for p in cfg.signature_patterns),
             signature_max_lines=cfg.signature_max_lines,
+            boilerplate_any=any_of(tuple(cfg.boilerplate_patterns)),
         )
 
 
@@ -65,12 +68,13 @@ def nonspace(text: str) -> int:
 
 def clean_text(text: str, pats: Patterns) -> CleanedText:
     """Normalise `text`; move out CommentLuv, boilerplate and trailing signature lines."""
-    lines = normalize_text(text).split("\n")
+    normal = normalize_text(text)
+    lines = normal.split("\n")
     reasons: list[str | None] = [None] * len(lines)
     for i, line in enumerate(lines):
         if pats.commentluv is not None and pats.commentluv.search(line):
             reasons[i] = "commentluv"
-        elif any(p.search(line) for p in pats.boilerplate):
+        elif search_any(line, pats.boilerplate_any, pats.boilerplate):
             reasons[i] = "boilerplate"
     kept = [i for i, line in enumerate(lines) if reasons[i] is None and line]
     for i in reversed(kept[-pats.signature_max_lines:] if pats.signature_max_lines else []):
@@ -80,6 +84,8 @@ def clean_text(text: str, pats: Patterns) -> CleanedText:
         else:
             break
     moved = tuple((r, lines[i]) for i, r in enumerate(reasons) if r is not None)
+    if not moved and normal is text:  # already normal and nothing moved: normalising again would return it as is
+        return CleanedText(normal, moved)
     clean = normalize_text("\n".join(line for i, line in enumerate(lines) if reasons[i] is None))
     return CleanedText(clean, moved)
 
@@ -110,16 +116,17 @@ def _removal(row: Any, scope: str, reason: str, text: str) -> dict[str, Any]:
             "scope": scope, "reason": reason, "text": text}
 
 
-def clean_utterances(utterances: pd.DataFrame, cfg: CleanConfig, progress: bool = True) -> CleanResult:
-    """Clean every utterance (thread order kept); exclusions and moved lines become REMOVALS rows."""
+def clean_utterances(utterances: pd.DataFrame, cfg: CleanConfig, progress: bool = True, check: bool = True) -> CleanResult:
+    """Clean every utterance (thread order kept); exclusions and moved lines become REMOVALS rows (check=False: unchecked)."""
     pats = Patterns.from_config(cfg)
-    rows: list[dict[str, Any]] = []
+    records = table_rows(utterances)
+    new: dict[str, list[Any]] = {k: [] for k in ("clean_text", "commentluv", "signature", "included", "exclusion_reason")}
     removals: list[dict[str, Any]] = []
     seen: set[tuple[str, ...]] = set()
-    for row in tqdm(table_rows(utterances), desc="clean", unit="utt",
-                    disable=not progress or bool(os.environ.get("CI"))):
+    for row in tqdm(records, desc="clean", unit="utt", disable=not progress or bool(os.environ.get("CI"))):
         cleaned = clean_text(row.text, pats)
-        removals += [_removal(row, "span", reason, line) for reason, line in cleaned.moved]
+        if cleaned.moved:
+            removals += [_removal(row, "span", reason, line) for reason, line in cleaned.moved]
         reason = None
         if row.kind in cfg.exclude_kinds:
             reason = row.kind
@@ -131,13 +138,16 @@ def clean_utterances(utterances: pd.DataFrame, cfg: CleanConfig, progress: bool 
             seen.add(key)
         if reason is not None:
             removals.append(_removal(row, "utterance", reason, row.text))
-        luv, sig = cleaned.lines("commentluv"), cleaned.lines("signature")
-        rows.append({**row._asdict(), "clean_text": cleaned.clean_text,
-                     "commentluv": "\n".join(luv) or None, "signature": "\n".join(sig) or None,
-                     "included": reason is None, "exclusion_reason": reason,
-                     "author_confidence": None})
-    out = frame(rows, CLEAN_UTTERANCES)
-    rem = frame(removals, REMOVALS)
+        new["clean_text"].append(cleaned.clean_text)
+        new["commentluv"].append("\n".join(cleaned.lines("commentluv")) or None if cleaned.moved else None)
+        new["signature"].append("\n".join(cleaned.lines("signature")) or None if cleaned.moved else None)
+        new["included"].append(reason is None)
+        new["exclusion_reason"].append(reason)
+    # column-wise: the same values, so the same frame, as `frame` of one dict per row {**row._asdict(), **new}
+    cols = {**{c: utterances[c].tolist() for c in utterances.columns}, **new, "author_confidence": [None] * len(records)}
+    out = pd.DataFrame({k: v for k, v in cols.items() if k in CLEAN_UTTERANCES.names}, columns=CLEAN_UTTERANCES.names)
+    out = (conform(out, CLEAN_UTTERANCES) if check else out) if records else frame([], CLEAN_UTTERANCES)
+    rem = frame(removals, REMOVALS) if check or not removals else pd.DataFrame.from_records(removals, columns=REMOVALS.names)
     return CleanResult(out, rem, clean_metrics(utterances, out, rem))
 
 

@@ -22,6 +22,7 @@ except ImportError:  # pragma: no cover
     sre_parser = sre_constants = None
 
 from pipeline.config import ConfigError
+from pipeline.patterns import required_runs
 
 CASES = ("insensitive", "sensitive")
 # Anchors, lookarounds and back-references make a match depend on the text around it (conservative).
@@ -42,6 +43,7 @@ class Form:
     bare: re.Pattern[str] | None = None  # `regex` without its leading look-behind, when no match is empty
     widest: int = 0  # the most characters a match can have (a large number when unbounded)
     prefix: str | None = None  # text every match starts with (lower-case when the form ignores case)
+    needs: tuple[tuple[str, ...], ...] = ()  # runs a match contains: all those of one alternative (see `required_runs`)
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,8 @@ def load_forms(concepts: Any, source: str) -> tuple[Form, ...]:
             bare = re.compile(rf"(?:{spec['pattern']})(?![^\W_])", flags) if fewest else None
             forms.append(Form(str(cid), spec["pattern"], regex, required_literal(spec["pattern"], flags),
                               not ASSERTIONS.search(spec["pattern"]), case == "insensitive", bare, widest,
-                              required_literal(spec["pattern"], flags, leading=True)))
+                              required_literal(spec["pattern"], flags, leading=True),
+                              required_runs(spec["pattern"], flags)))
     return tuple(forms)
 
 
@@ -180,10 +183,25 @@ def mentions(text: str, forms: tuple[Form, ...]) -> list[Mention]:
 
 
 def present(text: str, forms: tuple[Form, ...]) -> tuple[Form, ...]:
-    """The forms whose literal occurs in `text` (or that have none): the only ones that can match in it."""
+    """The forms whose required literal runs (`Form.needs`, else `Form.literal`) occur in `text`, or that have none:
+    the only ones that can match in it."""
     lowered = None if any(c in text for c in FOLDS_TO_ASCII) else text.lower()
-    return tuple(f for f in forms if f.literal is None or (
-        f.literal in text if not f.folded else lowered is None or f.literal in lowered))
+    out = []
+    for f in forms:
+        hay = lowered if f.folded else text
+        if f.needs and hay is not None:  # every run of one alternative (of the one, mostly) occurs
+            for alt in f.needs:
+                for run in alt:
+                    if run not in hay:
+                        break
+                else:
+                    break
+            else:
+                continue
+        elif f.literal is not None and hay is not None and f.literal not in hay:
+            continue
+        out.append(f)
+    return tuple(out)
 
 
 def tag_spans(text: str, spans: list[tuple[int, int]], forms: tuple[Form, ...]) -> list[list[str]]:

@@ -92,7 +92,7 @@ class HtmlConfig(_Section):
     )
     max_author_chars: int = 80
     # Byline words trafilatura may leave around the post author ("View all posts by X", "X says").
-    post_author_strip_pattern: str = r"^\s*(view all posts by|posted by|written by|by)\s+|\s+(says|said|on)\s*:?\s*$"
+    post_author_strip_pattern: str = r"^\s*(view all posts by|posted by|written by|by)\s+|\s+(says|said|(?-i:on))\s*:?\s*$"
     # Platform names looked for in <meta name="generator"> (first listed match wins).
     platforms: tuple[str, ...] = ("wordpress.com", "wordpress", "blogger", "drupal", "joomla", "ghost", "tumblr", "medium")
     # Threads drawn flat in the DOM but indented (indent attribute, margin/padding px, spacer image):

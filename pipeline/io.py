@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipeline.schema import Table, conform
@@ -88,9 +91,94 @@ def sha256_text(text: str) -> str:
 def iter_row_groups(path: Path, table: Table | None = None, columns: list[str] | None = None) -> Iterator[pd.DataFrame]:
     """Yield a Parquet table one row group at a time (checked against `table` when given)."""
     pf = _parquet_file(path)
+    check = table is not None and columns is None and not has_schema(pf, table)
     for i in range(pf.num_row_groups):
         df = pf.read_row_group(i, columns=columns).to_pandas()
-        yield conform(df, table) if table is not None and columns is None else df
+        yield conform(df, table) if check and table is not None else df
+
+
+def has_schema(pf: pq.ParquetFile, table: Table) -> bool:
+    """Whether the file's columns are exactly the table's (names, order, types, nullability): its rows
+    conform by construction (Parquet keeps nulls out of required columns), no check needed."""
+    return bool(pf.schema_arrow.equals(table.arrow_schema))
+
+
+def iter_arrow_row_groups(path: Path, table: Table) -> Iterator[pa.Table | pd.DataFrame]:
+    """A table's row groups as Arrow tables when the file has the table's schema (converted to pandas where
+    they are used, e.g. in pool workers), else as checked DataFrames (`iter_row_groups`)."""
+    pf = _parquet_file(path)
+    if not has_schema(pf, table):
+        yield from iter_row_groups(path, table)
+        return
+    for i in range(pf.num_row_groups):
+        yield pf.read_row_group(i).replace_schema_metadata(None)
+
+
+def partitions_of(parts: Iterable[pa.Table | pd.DataFrame], key: str, size: int) -> Iterator[pa.Table | pd.DataFrame]:
+    """`engine.partitions_by_key` over Arrow row groups (`iter_arrow_row_groups`): the same rows per partition,
+    cut in Arrow and compacted (cheap to send to a worker); DataFrames go through `partitions_by_key`."""
+    from pipeline.engine import partitions_by_key
+
+    it = iter(parts)
+    first = next(it, None)
+    if first is None:
+        return
+    if isinstance(first, pd.DataFrame):
+        yield from partitions_by_key(itertools.chain([first], it), key, size)  # type: ignore[arg-type]
+        return
+    size = max(1, size)
+    pending: list[pa.Table] = []
+    done: set[Any] = set()
+
+    def emit(t: pa.Table) -> pa.Table:
+        keys = set(pc.unique(t.column(key)).to_pylist())
+        again = keys & done
+        if again:
+            raise ValueError(f"rows of {key}={sorted(again)[0]!r} are not contiguous; sort the table by {key}")
+        done.update(keys)
+        return compact(t)
+
+    for t in itertools.chain([first], it):
+        if not t.num_rows:
+            continue
+        pending.append(t)
+        if sum(p.num_rows for p in pending) < size:
+            continue
+        whole = pa.concat_tables(pending) if len(pending) > 1 else pending[0]
+        col = whole.column(key)
+        other = np.flatnonzero(~pc.equal(col, col[-1]).to_numpy(zero_copy_only=False))
+        cut = int(other[-1]) + 1 if len(other) else 0  # rows before the trailing key run
+        if cut > 0:
+            yield emit(whole.slice(0, cut))
+            pending = [whole.slice(cut)]
+        else:
+            pending = [whole]
+    if pending:
+        yield emit(pa.concat_tables(pending))
+
+
+def as_frame(data: pa.Table | pd.DataFrame) -> pd.DataFrame:
+    """A DataFrame of an Arrow table (as `read_row_group(...).to_pandas()` gives it) or the DataFrame itself."""
+    return data.to_pandas() if isinstance(data, pa.Table) else data
+
+
+def to_arrow(df: pd.DataFrame, table: Table) -> pa.Table:
+    """`df` (the table's columns, any others left out) as an Arrow table of the table's schema, checked as
+    `conform` checks it but converted once."""
+    if any(c not in df.columns for c in table.names):
+        conform(df, table)  # raises: missing columns
+    try:
+        arrow = pa.Table.from_pandas(df[table.names], schema=table.arrow_schema, preserve_index=False)
+    except (pa.ArrowException, ValueError, TypeError):
+        conform(df, table)  # raises the error naming the column (and rows)
+        raise
+    return arrow.replace_schema_metadata(None)
+
+
+def compact(arrow: pa.Table) -> pa.Table:
+    """One contiguous chunk per column, holding only these rows (a slice pickles its whole parent buffers)."""
+    return pa.table({n: pa.concat_arrays(c.chunks) if c.num_chunks else c.combine_chunks()
+                     for n, c in zip(arrow.column_names, arrow.columns, strict=True)}, schema=arrow.schema)
 
 
 def count_rows(path: Path) -> int:
@@ -109,7 +197,8 @@ def _parquet_file(path: Path) -> pq.ParquetFile:
 class TableWriter:
     """Append DataFrames to one Parquet table in row groups; the file appears only when the block succeeds.
 
-    Use as a context manager: `with TableWriter(TABLE, path) as w: w.write(df)`. Rows are buffered
+    Use as a context manager: `with TableWriter(TABLE, path) as w: w.write(df)` (a DataFrame, or an
+    Arrow table of the table's schema, e.g. `to_arrow` in a pool worker). Rows are buffered (as Arrow)
     and written in row groups of exactly `row_group_size` (the last may be shorter); on an exception the partial file is removed
     and the old `path` (if any) is left untouched. Zero rows give a valid empty table.
     """
@@ -117,7 +206,7 @@ class TableWriter:
     def __init__(self, table: Table, path: Path, row_group_size: int = ROW_GROUP_SIZE) -> None:
         self.table, self.path, self.row_group_size = table, Path(path), max(1, row_group_size)
         self.rows = 0
-        self._buffer: list[pd.DataFrame] = []
+        self._buffer: list[pa.Table] = []
         self._buffered = 0
         self._ctx: contextlib.AbstractContextManager[Path] | None = None
         self._writer: pq.ParquetWriter | None = None
@@ -128,13 +217,21 @@ class TableWriter:
         self._writer = pq.ParquetWriter(tmp, self.table.arrow_schema)
         return self
 
-    def write(self, df: pd.DataFrame) -> None:
-        """Add rows (conformed to the table); full row groups are written out at once."""
-        if df.empty:
+    def write(self, data: pd.DataFrame | pa.Table) -> None:
+        """Add rows (checked against the table); full row groups are written out at once."""
+        if isinstance(data, pa.Table):
+            if not data.schema.equals(self.table.arrow_schema):
+                raise ValueError(f"table {self.table.name}: Arrow schema {data.schema} is not the table's")
+            arrow = data.replace_schema_metadata(None)
+        elif data.empty:
             return
-        self._buffer.append(conform(df, self.table))
-        self._buffered += len(df)
-        self.rows += len(df)
+        else:
+            arrow = to_arrow(data, self.table)
+        if not arrow.num_rows:
+            return
+        self._buffer.append(arrow)
+        self._buffered += arrow.num_rows
+        self.rows += arrow.num_rows
         if self._buffered >= self.row_group_size:
             self._flush(final=False)
 
@@ -142,13 +239,12 @@ class TableWriter:
         """Write the buffered rows as row groups of exactly `row_group_size` (the rest stays, unless final)."""
         if not self._buffer or self._writer is None:
             return
-        df = pd.concat(self._buffer, ignore_index=True) if len(self._buffer) > 1 else self._buffer[0]
-        n = len(df) if final else len(df) - len(df) % self.row_group_size
+        arrow = pa.concat_tables(self._buffer) if len(self._buffer) > 1 else self._buffer[0]
+        n = arrow.num_rows if final else arrow.num_rows - arrow.num_rows % self.row_group_size
         if n:
-            self._writer.write_table(pa.Table.from_pandas(df.iloc[:n], schema=self.table.arrow_schema,
-                                                          preserve_index=False), row_group_size=self.row_group_size)
-        rest = df.iloc[n:]
-        self._buffer, self._buffered = ([rest] if len(rest) else []), len(rest)
+            self._writer.write_table(arrow.slice(0, n).combine_chunks(), row_group_size=self.row_group_size)
+        rest = arrow.slice(n)
+        self._buffer, self._buffered = ([rest] if rest.num_rows else []), rest.num_rows
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         assert self._ctx is not None and self._writer is not None

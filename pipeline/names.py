@@ -39,7 +39,7 @@ def first_name_match(short: str, full: str, max_distance: int, min_chars: int) -
     a, b = name_key(short), name_key(full).split(" ")[0]
     if a == b:
         return 0
-    if min(len(a), len(b)) >= min_chars and edit_distance(a, b) <= max_distance:
+    if min(len(a), len(b)) >= min_chars and abs(len(a) - len(b)) <= max_distance and edit_distance(a, b) <= max_distance:
         return 1
     return None
 

@@ -18,13 +18,23 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline.attribute import EVIDENCE_LABELS, attribute_rows
 from pipeline.clean import CleanResult, clean_utterances
 from pipeline.concepts import Form
 from pipeline.config import AttributeConfig, CleanConfig, SegmentConfig
-from pipeline.engine import Engine, partitions_by_key
-from pipeline.io import TableWriter, count_rows, iter_row_groups, read_table
+from pipeline.engine import Engine
+from pipeline.io import (
+    TableWriter,
+    as_frame,
+    count_rows,
+    iter_arrow_row_groups,
+    partitions_of,
+    read_table,
+    to_arrow,
+)
 from pipeline.names import name_key
 from pipeline.schema import (
     CLEAN_UTTERANCES,
@@ -36,12 +46,18 @@ from pipeline.schema import (
     UTTERANCES,
     frame,
 )
-from pipeline.segment import read_sources, segment
+from pipeline.segment import decode_sources, read_source_bytes, segment
 
 
 def read_partitions(path: Path, table: Any, key: str, size: int) -> Iterator[pd.DataFrame]:
     """Partitions of about `size` rows of a Parquet table, never splitting a `key` group."""
-    return partitions_by_key(iter_row_groups(path, table), key, size)
+    return (as_frame(p) for p in partitions_of(iter_arrow_row_groups(path, table), key, size))
+
+
+def arrow_partitions(path: Path, table: Any, key: str, size: int) -> Iterator[Any]:
+    """`read_partitions` as compact Arrow tables (DataFrames for a file without the table's schema): what a
+    pool worker gets, and turns into the partition's DataFrame with `io.as_frame`."""
+    return partitions_of(iter_arrow_row_groups(path, table), key, size)
 
 
 def _n_parts(path: Path, size: int) -> int:
@@ -80,8 +96,9 @@ def merge_clean_metrics(parts: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def _clean_part(part: pd.DataFrame, cfg: CleanConfig) -> CleanResult:
-    return clean_utterances(part, cfg, progress=False)
+def _clean_part(part: Any, cfg: CleanConfig) -> tuple[Any, Any, dict[str, Any]]:
+    res: CleanResult = clean_utterances(as_frame(part), cfg, progress=False, check=False)
+    return to_arrow(res.utterances, CLEAN_UTTERANCES), to_arrow(res.removals, REMOVALS), res.metrics
 
 
 def clean_to(utterances: Path, out: Path, removals: Path, cfg: CleanConfig, engine: Engine, size: int) -> dict[str, Any]:
@@ -89,11 +106,11 @@ def clean_to(utterances: Path, out: Path, removals: Path, cfg: CleanConfig, engi
     key = "doc_id" if cfg.duplicate_scope == "document" or not cfg.drop_exact_duplicates else "corpus"
     metrics = []
     with TableWriter(CLEAN_UTTERANCES, out, size) as w_out, TableWriter(REMOVALS, removals, size) as w_rem:
-        for res in engine.imap(partial(_clean_part, cfg=cfg), read_partitions(utterances, UTTERANCES, key, size),
-                               total=_n_parts(utterances, size), desc="clean"):
-            w_out.write(res.utterances)
-            w_rem.write(res.removals)
-            metrics.append(res.metrics)
+        for kept, removed, m in engine.imap(partial(_clean_part, cfg=cfg), arrow_partitions(utterances, UTTERANCES, key, size),
+                                            total=_n_parts(utterances, size), desc="clean"):
+            w_out.write(kept)
+            w_rem.write(removed)
+            metrics.append(m)
     return merge_clean_metrics(metrics)
 
 
@@ -120,6 +137,13 @@ class ParticipantTally:
         for k, v in aliases.items():
             self.aliases.setdefault(k, set()).update(v)
 
+    def merge(self, other: ParticipantTally) -> None:
+        """Add another partition's tally (the same as adding its rows here)."""
+        for mine, theirs in ((self.names, other.names), (self.docs, other.docs), (self.aliases, other.aliases)):
+            for k, v in theirs.items():
+                mine.setdefault(k, set()).update(v)
+        self.counts.update(other.counts)
+
     def table(self) -> pd.DataFrame:
         """The participants table (same rows as pipeline.attribute.participants)."""
         rows = []
@@ -131,10 +155,19 @@ class ParticipantTally:
         return frame(rows, PARTICIPANTS)
 
 
-def _attribute_part(part: pd.DataFrame, post_authors: dict[str, str], cfg: AttributeConfig,
-                    clean: CleanConfig) -> tuple[pd.DataFrame, dict[tuple[str, str], set[str]]]:
-    authors = {d: post_authors[d] for d in part["doc_id"].unique() if d in post_authors}
-    return attribute_rows(part, authors, cfg, clean, progress=False)
+def _doc_ids(part: Any) -> list[str]:
+    """The distinct doc_ids of a partition (Arrow table or DataFrame)."""
+    return pc.unique(part.column("doc_id")).to_pylist() if isinstance(part, pa.Table) else list(part["doc_id"].unique())
+
+
+def _attribute_part(job: tuple[Any, dict[str, str]], cfg: AttributeConfig,
+                    clean: CleanConfig) -> tuple[Any, ParticipantTally, AttributionCounts]:
+    part, authors = as_frame(job[0]), job[1]
+    attributed, aliases = attribute_rows(part, authors, cfg, clean, progress=False, check=False)
+    tally, counts = ParticipantTally(), AttributionCounts()
+    tally.add(attributed, aliases)
+    counts.add(attributed)
+    return to_arrow(attributed, CLEAN_UTTERANCES), tally, counts
 
 
 @dataclass
@@ -157,6 +190,13 @@ class AttributionCounts:
                 c[f"using:{k}"] += int(known["author_evidence"].str.contains(v, regex=False).sum())
             self.confidences.setdefault(str(corpus), []).append(known["author_confidence"].to_numpy(dtype=float))
 
+    def merge(self, other: AttributionCounts) -> None:
+        """Add a later partition's counts (the same as adding its rows here)."""
+        for corpus, c in other.counts.items():
+            self.counts.setdefault(corpus, Counter()).update(c)
+        for corpus, conf in other.confidences.items():
+            self.confidences.setdefault(corpus, []).extend(conf)
+
     def metrics(self, people: pd.DataFrame) -> dict[str, Any]:
         """The same dict as pipeline.attribute.attribute_metrics over the whole table."""
         import numpy as np
@@ -177,13 +217,15 @@ def attribute_to(utterances: Path, documents: Path, out: Path, cfg: AttributeCon
     docs = read_table(documents, DOCUMENTS)
     post_authors = {d: a for d, a in zip(docs["doc_id"], docs["post_author"], strict=True) if isinstance(a, str)}
     tally, counts = ParticipantTally(), AttributionCounts()
-    fn = partial(_attribute_part, post_authors=post_authors, cfg=cfg, clean=clean)
+    fn = partial(_attribute_part, cfg=cfg, clean=clean)
+    jobs = ((part, {d: post_authors[d] for d in _doc_ids(part) if d in post_authors})  # a partition's own authors
+            for part in arrow_partitions(utterances, CLEAN_UTTERANCES, "doc_id", size))
     with TableWriter(CLEAN_UTTERANCES, out, size) as w:
-        for attributed, aliases in engine.imap(fn, read_partitions(utterances, CLEAN_UTTERANCES, "doc_id", size),
-                                               total=_n_parts(utterances, size), desc="attribute"):
+        for attributed, part_tally, part_counts in engine.imap(
+                fn, jobs, total=_n_parts(utterances, size), desc="attribute"):
             w.write(attributed)
-            tally.add(attributed, aliases)
-            counts.add(attributed)
+            tally.merge(part_tally)
+            counts.merge(part_counts)
     people = tally.table()
     return counts.metrics(people), people
 
@@ -191,19 +233,20 @@ def attribute_to(utterances: Path, documents: Path, out: Path, cfg: AttributeCon
 # --- segment ---
 
 
-def _segment_part(job: tuple[pd.DataFrame, dict[str, str | None]], forms: tuple[Form, ...],
-                  cfg: SegmentConfig) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any], int]:
-    part, sources = job
-    units, problems, metrics = segment(part, sources, forms, cfg, progress=False)
-    return units, problems, metrics, int(units["text"].str.len().sum()) if len(units) else 0
+def _segment_part(job: tuple[Any, dict[str, bytes | None]], forms: tuple[Form, ...],
+                  cfg: SegmentConfig) -> tuple[Any, pd.DataFrame, dict[str, Any], int]:
+    part, raw = job
+    units, problems, metrics = segment(as_frame(part), decode_sources(raw), forms, cfg, progress=False, check=False)
+    return to_arrow(units, UNITS), problems, metrics, int(units["text"].str.len().sum()) if len(units) else 0
 
 
 def segment_to(utterances: Path, root: Path, out: Path, problems_out: Path, forms: tuple[Form, ...],
                cfg: SegmentConfig, engine: Engine, size: int) -> dict[str, Any]:
     """Segment partition by partition (by document), each with its decoded sources; returns metrics."""
-    def jobs() -> Iterator[tuple[pd.DataFrame, dict[str, str | None]]]:
-        for part in read_partitions(utterances, CLEAN_UTTERANCES, "doc_id", size):
-            yield part, read_sources(set(part["source_file"]), root)
+    def jobs() -> Iterator[tuple[Any, dict[str, bytes | None]]]:
+        for part in arrow_partitions(utterances, CLEAN_UTTERANCES, "doc_id", size):
+            files = pc.unique(part.column("source_file")).to_pylist() if isinstance(part, pa.Table) else part["source_file"]
+            yield part, read_source_bytes(set(files), root)  # decoded in the worker
 
     totals: Counter[str] = Counter()
     concepts: Counter[str] = Counter()

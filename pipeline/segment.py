@@ -17,11 +17,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from pipeline.align import align
+from pipeline.align import span_ends
 from pipeline.concepts import Form, load_forms, tag_spans
 from pipeline.config import ConfigError, SegmentConfig, load_params, load_yaml
 from pipeline.io import rows, write_json
@@ -45,11 +44,12 @@ def sentence_spans(text: str, split: Splitter) -> list[tuple[int, int]]:
     """Non-empty, stripped sentence spans of every line of `text`, in order."""
     spans, offset = [], 0
     for line in text.split("\n"):
-        for s, e in split(line) if line.strip() else []:
-            piece = line[s:e]  # strip_span, by str methods (the same whitespace as str.isspace)
-            s, e = offset + s + len(piece) - len(piece.lstrip()), offset + s + len(piece.rstrip())
-            if e > s:
-                spans.append((s, e))
+        if line and not line.isspace():
+            for s, e in split(line):
+                piece = line[s:e]  # strip_span, by str methods (the same whitespace as str.isspace)
+                s, e = offset + s + len(piece) - len(piece.lstrip()), offset + s + len(piece.rstrip())
+                if e > s:
+                    spans.append((s, e))
         offset += len(line) + 1
     return spans
 
@@ -72,6 +72,11 @@ def merge_short(spans: list[tuple[int, int]], min_chars: int) -> list[tuple[int,
     return out
 
 
+def known(v: Any) -> bool:
+    """`pd.notna` of a scalar offset (None, NaN and pd.NA are not known), without its dispatch."""
+    return v is not None and v is not pd.NA and v == v
+
+
 def add_units(cols: dict[str, list[Any]], row: Any, raw: str | None, split: Splitter, forms: tuple[Form, ...],
               min_chars: int) -> list[dict[str, Any]]:
     """Append the units of one included utterance to the UNITS columns `cols`; its problems.
@@ -87,16 +92,15 @@ def add_units(cols: dict[str, list[Any]], row: Any, raw: str | None, split: Spli
     raw_start: list[int | None] = [None] * n
     raw_end: list[int | None] = [None] * n
     problems = []
-    if raw is not None and pd.notna(row.char_start) and pd.notna(row.char_end):
-        mapping = align(text, raw[int(row.char_start):int(row.char_end)], int(row.char_start))
-        first, last = mapping.starts[starts], mapping.ends[np.asarray(ends) - 1]
-        ok = (first >= 0) & (last >= 0)
-        raw_start = [a if k else None for a, k in zip(first.tolist(), ok.tolist(), strict=True)]
-        raw_end = [b if k else None for b, k in zip(last.tolist(), ok.tolist(), strict=True)]
+    if raw is not None and known(row.char_start) and known(row.char_end):
+        first, last = span_ends(text, raw[int(row.char_start):int(row.char_end)], int(row.char_start), starts, ends)
+        ok = [a >= 0 and b >= 0 for a, b in zip(first, last, strict=True)]
+        raw_start = [a if k else None for a, k in zip(first, ok, strict=True)]
+        raw_end = [b if k else None for b, k in zip(last, ok, strict=True)]
         problems = [{"corpus": row.corpus, "source": row.source_file, "location": f"{row.utterance_id} unit {k}",
                      "stage": "segment", "reason": "unaligned-unit",
                      "detail": f"{row.source_file}: unit {k} of {row.utterance_id} not found in the raw span"}
-                    for k in np.flatnonzero(~ok).tolist()]
+                    for k, good in enumerate(ok) if not good]
     uid = row.utterance_id
     for name, value in (("corpus", row.corpus), ("doc_id", row.doc_id), ("utterance_id", uid), ("author", row.author)):
         cols[name] += [value] * n
@@ -112,9 +116,9 @@ def add_units(cols: dict[str, list[Any]], row: Any, raw: str | None, split: Spli
 
 
 def segment(utterances: pd.DataFrame, sources: dict[str, str | None], forms: tuple[Form, ...],
-            cfg: SegmentConfig, split: Splitter | None = None, progress: bool = True
+            cfg: SegmentConfig, split: Splitter | None = None, progress: bool = True, check: bool = True
             ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
-    """Units, problems and metrics for the included utterances; `sources` maps source_file -> text."""
+    """Units, problems and metrics of the included utterances (`sources`: source_file -> text; check=False: units unchecked)."""
     split = split or get_splitter(cfg.splitter, cfg.language)
     cols: dict[str, list[Any]] = {name: [] for name in UNITS.names}
     problems: list[dict[str, Any]] = []
@@ -126,7 +130,8 @@ def segment(utterances: pd.DataFrame, sources: dict[str, str | None], forms: tup
     for row in tqdm(rows(included), desc="segment", unit="utt",
                     disable=not progress or bool(os.environ.get("CI"))):
         problems += add_units(cols, row, sources.get(row.source_file), split, forms, cfg.min_unit_chars)
-    table = conform(pd.DataFrame(cols, columns=UNITS.names), UNITS) if cols["unit_id"] else empty_frame(UNITS)
+    table = pd.DataFrame(cols, columns=UNITS.names) if cols["unit_id"] else empty_frame(UNITS)
+    table = conform(table, UNITS) if check else table
     counts = Counter(c for cs in table.concepts for c in cs)
     metrics = {"units": len(table), "utterances_segmented": int(included.shape[0]),
                "units_with_raw_span": int(table.raw_start.notna().sum()),
@@ -138,11 +143,27 @@ def segment(utterances: pd.DataFrame, sources: dict[str, str | None], forms: tup
 
 def read_sources(paths: set[str], root: Path) -> dict[str, str | None]:
     """Decode each project-relative source file (None when missing or not text)."""
-    out: dict[str, str | None] = {}
+    return decode_sources(read_source_bytes(paths, root))
+
+
+def read_source_bytes(paths: set[str], root: Path) -> dict[str, bytes | None]:
+    """The bytes of each project-relative source file (None when missing or unreadable)."""
+    out: dict[str, bytes | None] = {}
     for p in sorted(paths):
         try:
-            out[p] = decode((root / p).read_bytes())[0]
-        except (OSError, DecodeError):
+            out[p] = (root / p).read_bytes()
+        except OSError:
+            out[p] = None
+    return out
+
+
+def decode_sources(raw: dict[str, bytes | None]) -> dict[str, str | None]:
+    """Decode source bytes (None when missing or not text)."""
+    out: dict[str, str | None] = {}
+    for p, data in raw.items():
+        try:
+            out[p] = None if data is None else decode(data)[0]
+        except DecodeError:
             out[p] = None
     return out
 

@@ -74,6 +74,7 @@ def pysbd_splitter(language: str) -> Splitter:
 
 # A punctuation run (+ closing quotes) before whitespace; "!"/"?" before a letter ("serious?!Randy"); CJK ones anywhere.
 TERMINAL = re.compile(r"[.!?]+([\"'”’)\]]*)(?=\s)|[!?]+(?=[^\s\"'!?])|[。．！？]+")
+TERMINAL_START = re.compile(r"[.!?。．！？]")  # where a TERMINAL match can start (one class: a fast scan)
 ENCLOSED = re.compile(r"\"[^\"]*\"|“[^”]*”|\([^()]*\)|\[[^\]]*\]")  # pysbd keeps their punctuation inside
 MULTI_PERIOD = re.compile(r"(?<![^\W_])[a-z](?:\.[a-z])+$", re.IGNORECASE)  # e.g / U.S (before the last period)
 RESTORED = frozenset({"U.S", "U.K", "E.U", "U.S.A", "I", "i.v", "I.V"})  # ...but these end a sentence before a starter
@@ -101,7 +102,7 @@ def period_ends_sentence(line: str, dot: int, nxt: int) -> bool:
     word, after = word_before(line, dot), line[nxt]
     if len(word) == 1 and "A" <= word <= "Z":  # an initial: "J. Smith" (before the word lists, as in pysbd)
         return False
-    if MULTI_PERIOD.search(word):  # "e.g. The", but "in the U.S. The"
+    if "." in word and MULTI_PERIOD.search(word):  # "e.g. The", but "in the U.S. The"
         return word in RESTORED and line[nxt:].split(" ", 1)[0] in starters
     low = word.lower()
     if low in prepositive:  # "Dr. Smith", "vs. the"
@@ -131,8 +132,11 @@ def list_cuts(line: str, dots: list[int]) -> tuple[list[int], set[int]]:
     cuts: list[int] = []
     numbered, lettered = [], []
     for dot in dots:  # "2. " and "c. " (pysbd also takes "c." before a non-space)
+        prev = line[dot - 1:dot]
+        if not (prev.isdecimal() or prev.isascii() and prev.isalpha() and (dot == 1 or line[dot - 2].isspace())):
+            continue  # the word before is neither a number nor one letter
         word = word_before(line, dot)
-        if word.isdigit() and len(word) <= 2:
+        if word.isdecimal() and len(word) <= 2:
             numbered.append((dot - len(word), int(word)))
         elif len(word) == 1 and word.isascii() and word.isalpha():
             lettered.append((dot - 1, ord(word.lower())))
@@ -149,30 +153,46 @@ def list_cuts(line: str, dots: list[int]) -> tuple[list[int], set[int]]:
     return cuts, {p + len(word_before(line, line.index(".", p))) for p in listed_n + listed_l}
 
 
+def terminal_matches(line: str) -> list[re.Match[str]]:
+    """`list(TERMINAL.finditer(line))`, trying TERMINAL only where a match can start (the regex engine would
+    try all three alternatives at every character)."""
+    out: list[re.Match[str]] = []
+    end = 0
+    for c in TERMINAL_START.finditer(line):
+        at = c.start()
+        if at >= end and (m := TERMINAL.match(line, at)) is not None:
+            out.append(m)
+            end = m.end()
+    return out
+
+
 def rules_spans(line: str) -> list[tuple[int, int]]:
     """Sentences of one line by pysbd's main rules (see the module docstring); offsets with trailing whitespace."""
     if not line:
         return []
-    matches = list(TERMINAL.finditer(line))
+    matches = terminal_matches(line)
     enclosed = [m.span() for m in ENCLOSED.finditer(line)] if any(c in line for c in "\"“([") else []
     cuts, listed = list_cuts(line, [m.start() for m in matches if m.group() == "."])
+    n = len(line)
     for m in matches:
-        nxt = m.end()
-        while nxt < len(line) and line[nxt].isspace():
+        start, end = m.span()
+        nxt = end
+        while nxt < n and line[nxt].isspace():
             nxt += 1
-        if nxt == len(line):
+        if nxt == n:
             break
-        punct, after = line[m.start():m.start(1) if m.start(1) >= 0 else m.end()], line[nxt]
+        quote = m.start(1)
+        punct, after = line[start:quote if quote >= 0 else end], line[nxt]
         if m.group(1):  # `stop." Then`: a quotation ends the sentence before a capital
             split = after.isupper()
-        elif any(s < m.start() < e for s, e in enclosed):
+        elif enclosed and any(s < start < e for s, e in enclosed):
             split = False
         elif punct[0] in "。．！？":  # full-width: a sentence end, also without a space
             split = True
         elif punct == ".":
-            split = m.start() not in listed and period_ends_sentence(line, m.start(), nxt)
+            split = start not in listed and period_ends_sentence(line, start, nxt)
         elif punct == "..":  # pysbd: "too.. so" -> "too." "." "so"
-            cuts.append(m.start() + 1)
+            cuts.append(start + 1)
             split = True
         elif set(punct) == {"."}:  # an ellipsis ends a sentence only before a capital
             split = after.isupper()
@@ -182,8 +202,10 @@ def rules_spans(line: str) -> list[tuple[int, int]]:
             split = not (punct == "!" and ("a" <= after <= "z" or line[nxt:nxt + 2] == ", "))
         if split:
             cuts.append(nxt)
-    bounds = [0, *sorted(set(cuts) - {0}), len(line)]
-    return [(bounds[k], bounds[k + 1]) for k in range(len(bounds) - 1)]
+    if not cuts:
+        return [(0, n)]
+    bounds = [0, *sorted(set(cuts) - {0}), n]
+    return list(zip(bounds, bounds[1:], strict=False))
 
 
 def rules_splitter(language: str) -> Splitter:

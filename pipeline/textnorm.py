@@ -8,8 +8,11 @@ import unicodedata
 from dataclasses import dataclass
 
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_TAB_OR_WIDE_SPACE = re.compile(r"[\t\u00a0\u2000-\u200a\u202f\u205f\u3000]")  # _SPACES but the plain space
 _ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\ufeff]")
 _BLANKS = re.compile(r"\n\s*\n+")
+# Whitespace other than " " and "\n", and zero-width characters: what normalize_text rewrites in any line.
+_ODD_SPACE = re.compile("[\t\r\x0b\x0c\x1c-\x1f\x85\xa0\u1680\u2000-\u200d\u2028\u2029\u202f\u205f\u3000\ufeff]")
 
 
 class DecodeError(ValueError):
@@ -103,6 +106,14 @@ def _mixed(data: bytes) -> Decoded:
     return Decoded(text, "utf-8+cp1252", tuple(lines))
 
 
+def is_normal(text: str) -> bool:
+    """Whether `normalize_text(text) == text`, for certain when True: NFC, no zero-width character, no
+    whitespace but single spaces inside lines and newlines, no more than one blank line in a row, lines
+    and text stripped (found with fast substring scans)."""
+    return not ("  " in text or " \n" in text or "\n " in text or "\n\n\n" in text) and text == text.strip() \
+        and not _ODD_SPACE.search(text) and (text.isascii() or unicodedata.is_normalized("NFC", text))
+
+
 def normalize_text(text: str) -> str:
     """Normalise an utterance's text.
 
@@ -110,8 +121,14 @@ def normalize_text(text: str) -> str:
     runs of spaces collapse to one; each line is stripped; paragraphs (blank-line separated) are
     joined by one blank line. Curly quotes, dashes and emoji are kept as they are.
     """
+    if is_normal(text):
+        return text  # every step below would leave it as it is
     text = unicodedata.normalize("NFC", text)
     text = _ZERO_WIDTH.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
-    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    # stripped first (the same: a line's outer runs are whitespace either way); runs collapsed where a line has
+    # something to collapse (two spaces, or a tab or Unicode space, looked for once in the whole text)
+    odd = _TAB_OR_WIDE_SPACE.search(text) is not None
+    lines = [_SPACES.sub(" ", line) if "  " in line or odd and _TAB_OR_WIDE_SPACE.search(line) else line
+             for line in (raw.strip() for raw in text.split("\n"))]
     joined = "\n".join(lines).strip()
     return _BLANKS.sub("\n\n", joined)

@@ -96,3 +96,11 @@ def test_round_trip(fmt: str) -> None:
         assert got == want
 
     check()
+
+
+@pytest.mark.parametrize("name", ["Aa On", "Jo On"])
+def test_html_post_author_ending_in_capital_on_is_kept(name: str) -> None:
+    # Found by test_round_trip: the byline tail " on" (as in "Posted by X on <date>") is lower-case only.
+    t = Thread("k1", "A title here", name, "Some post text. More text.", (Comment("Cc Dd", None, "Hello there."),))
+    out = _parse("html", RENDERERS["html"](t).encode("utf-8"), "c/k1.html")
+    assert out is not None and out.utterances[0]["author"] == name

@@ -131,3 +131,10 @@ def test_align_matches_difflib_when_lines_were_moved_out(lines, keep):
     want, got = reference_align(norm, raw), align(norm, raw)
     for i, w in enumerate(want):
         assert (got.span(i, i + 1) if not norm[i].isspace() else None) == w
+
+
+@pytest.mark.parametrize("line", ["The flat is 40 m². It is small. Really.", "Footnote². 3. Then more.",
+                                  "١٢. Arabic digits. Next one."])
+def test_rules_handle_non_ascii_digits_like_pysbd(line):
+    # A superscript before a period once raised ValueError (int('²')); it is no list number.
+    assert pieces(line) == [line[s:e].strip() for s, e in pysbd_splitter("en")(line)]

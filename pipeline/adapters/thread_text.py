@@ -20,18 +20,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from pipeline.adapters.base import Parsed, Source, SourceError, doc_id, utterance_id
 from pipeline.config import IngestConfig, ThreadTextConfig
 from pipeline.io import sha256_bytes
+from pipeline.patterns import any_of, candidate_lines, search_any
 from pipeline.textnorm import DecodeError, decode, normalize_text
 
 _INDENT_CHARS = " \t\u00a0"
 _SENTENCE_END = (".", ":", ";", ",", "!")
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(NamedTuple):
     """One line of the decoded file with its offsets (end excludes the newline)."""
 
     start: int
@@ -64,7 +65,8 @@ def split_lines(text: str) -> list[Line]:
     """Split text into lines with character offsets."""
     lines, pos = [], 0
     for raw in text.split("\n"):
-        lines.append(Line(pos, pos + len(raw.rstrip("\r")), raw.rstrip("\r")))
+        line = raw.rstrip("\r")
+        lines.append(Line(pos, pos + len(line), line))
         pos += len(raw) + 1
     return lines
 
@@ -88,11 +90,13 @@ def _find_title(lines: list[Line], meta_title: str | None, marker: re.Pattern[st
     return None
 
 
-def _first_match(lines: list[Line], patterns: tuple[str, ...], start: int) -> int | None:
-    regs = [re.compile(p) for p in patterns]
-    for i in range(start, len(lines)):
-        stripped = lines[i].text.strip(_INDENT_CHARS)
-        if any(r.search(stripped) for r in regs):
+def _first_match(lines: list[Line], patterns: tuple[str, ...], start: int, text: str | None = None) -> int | None:
+    """Index of the first line from `start` on that one of `patterns` is found in (indentation stripped), or None;
+    with `text` (the lines' text), only lines holding a literal that a match needs are tried."""
+    regs, joined = tuple(re.compile(p) for p in patterns), any_of(tuple(patterns))
+    found = candidate_lines(text, [ln.start for ln in lines], tuple(patterns), start) if text is not None else None
+    for i in range(start, len(lines)) if found is None else (i for i in found if start <= i < len(lines)):
+        if search_any(lines[i].text.strip(_INDENT_CHARS), joined, regs):
             return i
     return None
 
@@ -167,9 +171,9 @@ def parse_thread_text(text: str, source: Source, cfg: ThreadTextConfig) -> Parse
     if title_idx is not None:
         skip_span(title_idx, title_idx + 1, "title")
 
-    closing = _first_match(lines, cfg.closing_lines, body_start)
+    closing = _first_match(lines, cfg.closing_lines, body_start, text)
     end = closing if closing is not None else len(lines)
-    heading = _first_match(lines[:end], cfg.comment_headings, body_start)
+    heading = _first_match(lines[:end], cfg.comment_headings, body_start, text)
     first_content = next((i for i in range(body_start, end) if not lines[i].blank), None)
     if heading is not None:
         body_end, comments_lo = heading, heading + 1

@@ -15,14 +15,8 @@ from itertools import accumulate
 from operator import itemgetter
 from typing import Any
 
-try:  # the literal every match of a pattern contains (a prefilter); without the parser, no prefilter
-    from re import _constants as sre_constants  # type: ignore[attr-defined]
-    from re import _parser as sre_parser  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover
-    sre_parser = sre_constants = None
-
 from pipeline.config import ConfigError
-from pipeline.patterns import required_runs
+from pipeline.patterns import required_literal, required_runs, widths
 
 CASES = ("insensitive", "sensitive")
 # Anchors, lookarounds and back-references make a match depend on the text around it (conservative).
@@ -84,39 +78,6 @@ def load_forms(concepts: Any, source: str) -> tuple[Form, ...]:
                               required_literal(spec["pattern"], flags, leading=True),
                               required_runs(spec["pattern"], flags)))
     return tuple(forms)
-
-
-def required_literal(pattern: str, flags: int, leading: bool = False) -> str | None:
-    """The longest ASCII run (2+ characters) that every match of `pattern` contains (with `leading`:
-    the run every match starts with), or None."""
-    if sre_parser is None:
-        return None
-    try:
-        items = list(sre_parser.parse(pattern, flags))
-    except (re.error, TypeError, ValueError):
-        return None
-    best, run = "", ""
-    for op, av in [*items, (None, None)]:
-        if op is sre_constants.LITERAL and av < 128:
-            run += chr(av)
-            continue
-        best, run = max(best, run, key=len), ""
-        if leading:
-            break
-    if len(best) < 2:
-        return None
-    return best.lower() if flags & re.IGNORECASE else best
-
-
-def widths(pattern: str, flags: int) -> tuple[int, int]:
-    """The fewest and most characters a match of `pattern` can have ((0, 0) when unknown)."""
-    if sre_parser is None:
-        return 0, 0
-    try:
-        lo, hi = sre_parser.parse(pattern, flags).getwidth()
-    except (re.error, TypeError, ValueError):
-        return 0, 0
-    return int(lo), int(hi)
 
 
 WORD_BEFORE = re.compile(r"(?<![^\W_])")  # a form's leading look-behind on its own

@@ -92,11 +92,10 @@ def make_batch(units: pd.DataFrame, x: np.ndarray, vectors: np.ndarray | None = 
                      unit_rows(utterance_vectors) if utterance_vectors is not None else np.zeros_like(x))
 
 
-def utterance_texts(units: pd.DataFrame) -> pd.Series:
-    """For each row of `units`, the whole text of its utterance (its units in order, space-joined)."""
+def utterance_texts(units: pd.DataFrame) -> dict[str, str]:
+    """The whole text of each utterance: its units in order, space-joined."""
     ordered = units.sort_values(["utterance_id", "index"], kind="stable")
-    joined = ordered.groupby("utterance_id", sort=False)["text"].apply(lambda t: " ".join(map(str, t)))
-    return units["utterance_id"].map(joined)
+    return ordered.groupby("utterance_id", sort=False)["text"].apply(lambda t: " ".join(map(str, t))).to_dict()
 
 
 def utterance_vectors(units: pd.DataFrame, embed: Callable[[list[str]], np.ndarray]) -> np.ndarray | None:
@@ -104,8 +103,7 @@ def utterance_vectors(units: pd.DataFrame, embed: Callable[[list[str]], np.ndarr
     if not len(units):
         return None
     texts = utterance_texts(units)
-    first = (~units["utterance_id"].duplicated()).to_numpy()
-    vec = dict(zip(units["utterance_id"].to_numpy()[first], embed(texts[first].tolist()), strict=True))
+    vec = dict(zip(texts, embed(list(texts.values())), strict=True))
     return np.stack([np.asarray(vec[u], dtype=np.float64) for u in units["utterance_id"]])
 
 

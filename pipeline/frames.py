@@ -17,7 +17,13 @@ from pipeline.config import ConfigError, FrameConfig, load_params, load_yaml
 from pipeline.embedders import make_embedder
 from pipeline.eval_items import frame_items
 from pipeline.frame_cv import nested_out_of_fold, select_options, with_options
-from pipeline.frame_features import UnitBatch, make_batch, uses_block, utterance_vectors
+from pipeline.frame_features import (
+    UnitBatch,
+    make_batch,
+    uses_block,
+    utterance_texts,
+    utterance_vectors,
+)
 from pipeline.framing import (
     Frame,
     aggregate_utterances,
@@ -196,7 +202,7 @@ def frame_corpus(units: pd.DataFrame, x: np.ndarray | UnitBatch, frames: Sequenc
     gold, lost = align_unit_codes(codes["units"], units)
     is_example = gold["text"].map(text_key).isin(examples)
     gold = gold.loc[~is_example, ["unit_id", "frame"]]
-    texts = units.sort_values(["utterance_id", "index"]).groupby("utterance_id")["text"].apply(" ".join).to_dict()
+    texts = utterance_texts(units)
     gold_utts, lost_utts = align_utterance_codes(codes["utterances"], texts)
     gold_utts = gold_utts[["utterance_id", "frame"]]
     corpus = str(units["corpus"].iloc[0]) if len(units) else ""

@@ -25,6 +25,15 @@ def fixtures() -> Path:
     return FIXTURES
 
 
+@pytest.fixture()
+def tiny_frames(fixtures: Path):
+    """The three frames of tests/fixtures/frames/codebook.yaml (tools, org, other)."""
+    from pipeline.config import load_yaml
+    from pipeline.framing import load_frames
+
+    return load_frames(load_yaml(fixtures / "frames" / "codebook.yaml"))
+
+
 @pytest.fixture(scope="session")
 def real_dir() -> Path:
     """The shared real-data folder (PIPELINE_REAL_DATA overrides); skips when absent."""

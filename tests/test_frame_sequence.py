@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 
-from pipeline.config import FrameConfig, load_yaml
+from pipeline.config import FrameConfig
 from pipeline.frame_cv import select_options
 from pipeline.frame_features import (
     FeatureBuilder,
@@ -16,17 +15,7 @@ from pipeline.frame_features import (
     utterance_vectors,
 )
 from pipeline.frame_sequence import Transitions, count_transitions, forward_backward
-from pipeline.framing import load_frames
-
-
-@pytest.fixture
-def tiny_frames(fixtures):
-    return load_frames(load_yaml(fixtures / "frames" / "codebook.yaml"))
-
-
-def _units(texts: dict[str, list[str]]) -> pd.DataFrame:
-    return pd.DataFrame([{"corpus": "t", "doc_id": "t/d", "utterance_id": u, "unit_id": f"{u}/s{i}", "index": i,
-                          "text": t, "concepts": []} for u, ts in texts.items() for i, t in enumerate(ts)])
+from tests.frame_toys import clear_then_ambiguous, toy_units
 
 
 def test_count_transitions_exact_adjacent_only() -> None:
@@ -52,7 +41,7 @@ def test_forward_backward_exact_two_units() -> None:
 
 
 def test_stacked_framer_learns_transitions_and_decodes(tiny_frames) -> None:
-    units = _units({"u": ["x", "y"], "v": ["z"]})
+    units = toy_units({"u": ["x", "y"], "v": ["z"]})
     b = make_batch(units, np.array([[1.0, 0, 0], [0, 1.0, 0], [0, 0, 1.0]]))
     cfg = FrameConfig(method="stacked", stacked={"blocks": ["unit"], "sequence_weight": 1.0})
     framer = StackedFramer(tiny_frames, None, cfg).fit(b, ["tools", "org", "other"])
@@ -63,7 +52,7 @@ def test_stacked_framer_learns_transitions_and_decodes(tiny_frames) -> None:
 
 
 def test_utterance_block_needs_vectors_and_embeds_each_utterance_once() -> None:
-    units = _units({"u": ["a b", "c"], "v": ["d"]})
+    units = toy_units({"u": ["a b", "c"], "v": ["d"]})
     calls: list[list[str]] = []
 
     def embed(texts: list[str]) -> np.ndarray:
@@ -85,15 +74,8 @@ def test_utterance_block_needs_vectors_and_embeds_each_utterance_once() -> None:
 
 def test_select_options_chooses_sequence_weight_when_frames_run_in_utterances(tiny_frames) -> None:
     # Each utterance: one clear unit then two ambiguous ones continuing its frame; transitions can only help.
-    rng = np.random.default_rng(5)
-    centres = {"tools": np.array([3.0, 0, 0]), "org": np.array([0, 3.0, 0])}
-    texts, x, y = {}, [], []
-    for i in range(20):
-        f = "tools" if i % 2 else "org"
-        texts[f"u{i:02d}"] = [f"a{i}", f"b{i}", f"c{i}"]
-        x += [centres[f] + rng.normal(0, 0.2, 3)] + [np.array([1.0, 1.0, 0]) + rng.normal(0, 0.6, 3) for _ in range(2)]
-        y += [f, f, f]
-    b = make_batch(_units(texts), np.array(x))
+    units, x, y = clear_then_ambiguous(5, 20, 2)
+    b = make_batch(units, x)
     cfg = FrameConfig(method="stacked", inner_folds=2, stacked={"blocks": ["unit"]},
                       select={"stacked.sequence_weight": [0.0, 2.0]})
     sel = select_options(b, np.arange(60), np.array(y), {f"u{i:02d}": y[3 * i] for i in range(20)}, tiny_frames, None, cfg)

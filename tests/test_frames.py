@@ -49,6 +49,7 @@ from pipeline.validation import (
     per_class,
     report,
 )
+from tests.frame_toys import clear_then_ambiguous, toy_units
 
 GOLD = ["A", "A", "A", "B", "B", "C", "C", "C", "C", "A"]
 PRED = ["A", "A", "B", "B", "C", "C", "C", "A", "C", "A"]
@@ -94,11 +95,6 @@ def test_bootstrap_is_seeded_and_brackets_the_estimate() -> None:
     assert a != bootstrap_ci(gold, pred, ["A", "B", "C"], 200, seed=6)
     assert a["macro_f1"][0] <= 2 / 3 <= a["macro_f1"][1] and a["kappa"][0] <= 0.53125 <= a["kappa"][1]
     assert bootstrap_ci(gold, pred, ["A", "B", "C"], 0, seed=5) == {}
-
-
-@pytest.fixture()
-def tiny_frames(fixtures: Path):
-    return load_frames(load_yaml(fixtures / "frames" / "codebook.yaml"))
 
 
 def test_load_frames_and_errors(tiny_frames) -> None:
@@ -164,14 +160,8 @@ def test_contextualise_adds_utterance_mean() -> None:
     assert contextualise(x, ["u", "u", "v"], 0.0) is not None and (contextualise(x, ["u", "u", "v"], 0.0) == x).all()
 
 
-def _toy_units(texts: dict[str, list[str]], concepts: dict[str, list[str]] | None = None) -> pd.DataFrame:
-    rows = [{"corpus": "t", "doc_id": "t/d", "utterance_id": u, "unit_id": f"{u}/s{i}", "index": i, "text": t,
-             "concepts": (concepts or {}).get(t, [])} for u, ts in texts.items() for i, t in enumerate(ts)]
-    return pd.DataFrame(rows)
-
-
 def test_make_batch_context_and_neighbours_exact() -> None:
-    units = _toy_units({"u": ["a", "b", "c"], "v": ["d"]})
+    units = toy_units({"u": ["a", "b", "c"], "v": ["d"]})
     x = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0], [0.0, 2.0]])
     b = make_batch(units, x)
     assert b.context[0] == pytest.approx(np.array([2.0, 1.0]) / np.sqrt(5))  # mean of a, b, c, normalised
@@ -204,7 +194,7 @@ def test_aggregate_utterances_mean_of_probabilities() -> None:
 
 
 def test_feature_builder_fits_on_training_units_only(tiny_frames) -> None:
-    units = _toy_units({"u": ["twitter tool", "culture"], "v": ["zebra words"]}, {"culture": ["org_concept"]})
+    units = toy_units({"u": ["twitter tool", "culture"], "v": ["zebra words"]}, {"culture": ["org_concept"]})
     b = make_batch(units, np.eye(3))
     cfg = FrameConfig(stacked={"blocks": ["unit", "concepts", "words"], "word_min_df": 1, "word_ngram_max": 1})
     fb = FeatureBuilder(cfg.stacked.blocks, None, cfg).fit(b.take([0, 1]))
@@ -222,7 +212,7 @@ def test_stacked_framer_learns_separable_blobs(tiny_frames) -> None:
     rng = np.random.default_rng(0)
     centres = {"tools": [4, 0, 0], "org": [0, 4, 0], "other": [0, 0, 4]}
     x = np.vstack([rng.normal(c, 0.3, size=(6, 3)) for c in centres.values()])
-    units = _toy_units({f"u{i}": [f"text {i}"] for i in range(18)})
+    units = toy_units({f"u{i}": [f"text {i}"] for i in range(18)})
     y = [f for f in centres for _ in range(6)]
     cfg = FrameConfig(method="stacked", stacked={"blocks": ["unit", "prototypes"], "smoothing": 0.5})
     framer = StackedFramer(tiny_frames, np.eye(3), cfg).fit(make_batch(units, x), y)
@@ -247,16 +237,8 @@ def test_select_grid_options_and_validation() -> None:
 
 def test_select_options_prefers_smoothing_when_utterances_are_homogeneous(tiny_frames) -> None:
     # Each utterance has one clear unit and one ambiguous one of the same frame: smoothing can only help.
-    rng = np.random.default_rng(3)
-    centres = {"tools": np.array([3.0, 0, 0]), "org": np.array([0, 3.0, 0])}
-    texts, x, y = {}, [], []
-    for i in range(16):
-        f = "tools" if i % 2 else "org"
-        texts[f"u{i:02d}"] = [f"a{i}", f"b{i}"]
-        x += [centres[f] + rng.normal(0, 0.2, 3), np.array([1.0, 1.0, 0]) + rng.normal(0, 0.6, 3)]
-        y += [f, f]
-    units = _toy_units(texts)
-    b = make_batch(units, np.array(x))
+    units, x, y = clear_then_ambiguous(3, 16, 1)
+    b = make_batch(units, x)
     cfg = FrameConfig(method="stacked", inner_folds=2, stacked={"blocks": ["unit"]},
                       select={"stacked.smoothing": [0.0, 0.75]})
     sel = select_options(b, np.arange(32), np.array(y), {f"u{i:02d}": y[2 * i] for i in range(16)}, tiny_frames, None, cfg)

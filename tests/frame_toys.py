@@ -1,0 +1,28 @@
+"""Small hand-built inputs for the framing tests: toy units and utterances whose frame runs through them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def toy_units(texts: dict[str, list[str]], concepts: dict[str, list[str]] | None = None) -> pd.DataFrame:
+    """A UNITS-like table: one row per text, utterances in the given order, `index` = position in the utterance."""
+    rows = [{"corpus": "t", "doc_id": "t/d", "utterance_id": u, "unit_id": f"{u}/s{i}", "index": i, "text": t,
+             "concepts": (concepts or {}).get(t, [])} for u, ts in texts.items() for i, t in enumerate(ts)]
+    return pd.DataFrame(rows)
+
+
+def clear_then_ambiguous(seed: int, n_utterances: int, n_ambiguous: int) -> tuple[pd.DataFrame, np.ndarray, list[str]]:
+    """Utterances alternating org/tools: one clear unit near its frame's centre, then `n_ambiguous` units
+    between both centres, all coded with the utterance's frame. Returns units, vectors and labels."""
+    rng = np.random.default_rng(seed)
+    centres = {"tools": np.array([3.0, 0, 0]), "org": np.array([0, 3.0, 0])}
+    texts, x, y = {}, [], []
+    for i in range(n_utterances):
+        f = "tools" if i % 2 else "org"
+        texts[f"u{i:02d}"] = [f"{c}{i}" for c in "abcdefgh"[:1 + n_ambiguous]]
+        x += [centres[f] + rng.normal(0, 0.2, 3)]
+        x += [np.array([1.0, 1.0, 0]) + rng.normal(0, 0.6, 3) for _ in range(n_ambiguous)]
+        y += [f] * (1 + n_ambiguous)
+    return toy_units(texts), np.array(x), y

@@ -25,13 +25,18 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from tqdm import tqdm
 
 from pipeline.config import EngineConfig
+from pipeline.io import compact
 
 T = TypeVar("T")
 R = TypeVar("R")
+P = TypeVar("P", pd.DataFrame, pa.Table)
 
 
 def progress_disabled() -> bool:
@@ -217,61 +222,66 @@ def map_partitions(fn: Callable[[T], R], items: Iterable[T], cfg: EngineConfig |
         return list(engine.imap(fn, items, desc=desc))
 
 
-def partitions_by_key(frames: Iterable[pd.DataFrame], key: str, size: int) -> Iterator[pd.DataFrame]:
-    """Regroup a stream of frames into partitions of about `size` rows that never split a key.
+def partitions_by_key(parts: Iterable[P], key: str, size: int) -> Iterator[P]:
+    """Regroup a stream of DataFrames or Arrow tables into partitions of about `size` rows that never split a key.
 
     Rows of one key must be contiguous in the stream (ingest writes a document's utterances
-    together); a key seen again after its partition was emitted raises ValueError.
+    together); a key seen again after its partition was emitted raises ValueError. Arrow partitions
+    are cut in Arrow and compacted (cheap to send to a worker); DataFrames get a fresh index.
     """
     size = max(1, size)
-    pending: list[pd.DataFrame] = []
+    pending: list[Any] = []
     n_pending = 0
     done: set[Any] = set()
 
-    def emit(df: pd.DataFrame) -> pd.DataFrame:
-        keys = set(df[key].unique())
+    def emit(part: Any) -> Any:
+        arrow = isinstance(part, pa.Table)
+        keys = set(pc.unique(part.column(key)).to_pylist()) if arrow else set(part[key].unique())
         again = keys & done
         if again:
             raise ValueError(f"rows of {key}={sorted(again)[0]!r} are not contiguous; sort the table by {key}")
         done.update(keys)
-        return df.reset_index(drop=True)
+        return compact(part) if arrow else part.reset_index(drop=True)
 
-    for df in frames:
-        if df.empty:
+    for part in parts:
+        if not len(part):
             continue
-        pending.append(df)
-        n_pending += len(df)
+        pending.append(part)
+        n_pending += len(part)
         if n_pending < size:
             continue
-        whole = pd.concat(pending, ignore_index=True)
-        last = whole[key].iloc[-1]
-        cut = len(whole) - int((whole[key] == last)[::-1].cummin().sum())  # rows before the trailing key run
+        whole = _concat(pending)
+        cut = _trailing_run_start(whole, key)
         if cut > 0:
-            yield emit(whole.iloc[:cut])
-            pending, n_pending = [whole.iloc[cut:]], len(whole) - cut
+            yield emit(whole[:cut])
+            pending, n_pending = [whole[cut:]], len(whole) - cut
         else:
             pending, n_pending = [whole], len(whole)
     if pending:
-        yield emit(pd.concat(pending, ignore_index=True))
+        yield emit(_concat(pending))
 
 
-def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    """Consecutive lists of up to `size` items."""
-    batch: list[T] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+def _concat(parts: list[Any]) -> Any:
+    """One DataFrame (fresh index) or Arrow table from a non-empty list of them."""
+    if isinstance(parts[0], pa.Table):
+        return pa.concat_tables(parts) if len(parts) > 1 else parts[0]
+    return pd.concat(parts, ignore_index=True)
+
+
+def _trailing_run_start(part: Any, key: str) -> int:
+    """Number of rows before the run of rows that share the last row's key."""
+    if isinstance(part, pa.Table):
+        col = part.column(key)
+        other = np.flatnonzero(~pc.equal(col, col[-1]).to_numpy(zero_copy_only=False))
+    else:
+        col = part[key]
+        other = np.flatnonzero(~(col == col.iloc[-1]).to_numpy())
+    return int(other[-1]) + 1 if len(other) else 0
 
 
 def map_row_chunks(fn: Callable[[Any], Any], x: Any, engine: Engine, size: int, desc: str = "score") -> Any:
     """A row-wise function (rows in, one result row per input row) over chunks of `size` rows on the engine,
     results stacked in order: the hook for per-unit scoring (frames, roles) on large corpora."""
-    import numpy as np
-
     n = len(x)
     parts = list(engine.imap(fn, (x[i:i + max(1, size)] for i in range(0, n, max(1, size))),
                              total=-(-n // max(1, size)), desc=desc))

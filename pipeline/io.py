@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import itertools
 import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipeline.schema import Table, conform
@@ -112,49 +109,6 @@ def iter_arrow_row_groups(path: Path, table: Table) -> Iterator[pa.Table | pd.Da
         return
     for i in range(pf.num_row_groups):
         yield pf.read_row_group(i).replace_schema_metadata(None)
-
-
-def partitions_of(parts: Iterable[pa.Table | pd.DataFrame], key: str, size: int) -> Iterator[pa.Table | pd.DataFrame]:
-    """`engine.partitions_by_key` over Arrow row groups (`iter_arrow_row_groups`): the same rows per partition,
-    cut in Arrow and compacted (cheap to send to a worker); DataFrames go through `partitions_by_key`."""
-    from pipeline.engine import partitions_by_key
-
-    it = iter(parts)
-    first = next(it, None)
-    if first is None:
-        return
-    if isinstance(first, pd.DataFrame):
-        yield from partitions_by_key(itertools.chain([first], it), key, size)  # type: ignore[arg-type]
-        return
-    size = max(1, size)
-    pending: list[pa.Table] = []
-    done: set[Any] = set()
-
-    def emit(t: pa.Table) -> pa.Table:
-        keys = set(pc.unique(t.column(key)).to_pylist())
-        again = keys & done
-        if again:
-            raise ValueError(f"rows of {key}={sorted(again)[0]!r} are not contiguous; sort the table by {key}")
-        done.update(keys)
-        return compact(t)
-
-    for t in itertools.chain([first], it):
-        if not t.num_rows:
-            continue
-        pending.append(t)
-        if sum(p.num_rows for p in pending) < size:
-            continue
-        whole = pa.concat_tables(pending) if len(pending) > 1 else pending[0]
-        col = whole.column(key)
-        other = np.flatnonzero(~pc.equal(col, col[-1]).to_numpy(zero_copy_only=False))
-        cut = int(other[-1]) + 1 if len(other) else 0  # rows before the trailing key run
-        if cut > 0:
-            yield emit(whole.slice(0, cut))
-            pending = [whole.slice(cut)]
-        else:
-            pending = [whole]
-    if pending:
-        yield emit(pa.concat_tables(pending))
 
 
 def as_frame(data: pa.Table | pd.DataFrame) -> pd.DataFrame:

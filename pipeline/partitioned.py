@@ -1,7 +1,7 @@
 """Partition-wise drivers of the clean, attribute and segment stages (issue 9).
 
 Each driver reads its input table row group by row group, regroups the rows into partitions of
-whole documents (`engine.partitions_by_key`; whole corpora for corpus-wide duplicate detection),
+whole documents (`engine.partitions_by_key`, cut in Arrow; whole corpora for corpus-wide duplicate detection),
 runs the stage's pure core on each partition through the engine, and appends the results to the
 output tables in chunks. Per-partition metrics are merged here. Memory holds a few partitions, not
 the corpus; the tables are identical to those of the in-memory cores.
@@ -25,13 +25,12 @@ from pipeline.attribute import EVIDENCE_LABELS, attribute_rows
 from pipeline.clean import CleanResult, clean_utterances
 from pipeline.concepts import Form
 from pipeline.config import AttributeConfig, CleanConfig, SegmentConfig
-from pipeline.engine import Engine
+from pipeline.engine import Engine, partitions_by_key
 from pipeline.io import (
     TableWriter,
     as_frame,
     count_rows,
     iter_arrow_row_groups,
-    partitions_of,
     read_table,
     to_arrow,
 )
@@ -51,13 +50,13 @@ from pipeline.segment import decode_sources, read_source_bytes, segment
 
 def read_partitions(path: Path, table: Any, key: str, size: int) -> Iterator[pd.DataFrame]:
     """Partitions of about `size` rows of a Parquet table, never splitting a `key` group."""
-    return (as_frame(p) for p in partitions_of(iter_arrow_row_groups(path, table), key, size))
+    return (as_frame(p) for p in partitions_by_key(iter_arrow_row_groups(path, table), key, size))
 
 
 def arrow_partitions(path: Path, table: Any, key: str, size: int) -> Iterator[Any]:
     """`read_partitions` as compact Arrow tables (DataFrames for a file without the table's schema): what a
     pool worker gets, and turns into the partition's DataFrame with `io.as_frame`."""
-    return partitions_of(iter_arrow_row_groups(path, table), key, size)
+    return partitions_by_key(iter_arrow_row_groups(path, table), key, size)
 
 
 def _n_parts(path: Path, size: int) -> int:

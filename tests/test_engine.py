@@ -6,11 +6,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from seed_stages import CODEBOOK, ROOT, seed_tables
 
 from pipeline.config import EmbedConfig, EngineConfig
-from pipeline.engine import LocalEngine, chunked, map_partitions, open_engine, partitions_by_key
+from pipeline.engine import LocalEngine, map_partitions, open_engine, partitions_by_key
 from pipeline.io import read_table, write_table
 from pipeline.schema import (
     CLEAN_UTTERANCES,
@@ -116,10 +117,22 @@ def test_partitions_by_key_keeps_documents_whole():
         list(partitions_by_key([pd.DataFrame({"doc": list("aab")}), pd.DataFrame({"doc": list("ba")})], "doc", 2))
 
 
+def test_partitions_by_key_cuts_arrow_tables_like_frames():
+    df = pd.DataFrame({"doc": list("aaabbcdddde"), "x": range(11)})
+    bounds = [(0, 2), (2, 2), (2, 7), (7, 11)]  # an empty table in the stream is skipped
+    tables = [pa.Table.from_pandas(df.iloc[a:b], preserve_index=False) for a, b in bounds]
+    parts = list(partitions_by_key(tables, "doc", 3))
+    assert all(isinstance(p, pa.Table) and all(c.num_chunks == 1 for c in p.columns) for p in parts)  # compacted
+    assert [p.column("doc").to_pylist() for p in parts] == [list("aaabbc"), list("dddd"), ["e"]]
+    frames = list(partitions_by_key([df.iloc[a:b] for a, b in bounds], "doc", 3))
+    assert [p.to_pandas().equals(f) for p, f in zip(parts, frames, strict=True)] == [True] * 3
+    with pytest.raises(ValueError, match="doc='a'"):
+        list(partitions_by_key([pa.table({"doc": list("aab")}), pa.table({"doc": list("ba")})], "doc", 2))
+
+
 def test_local_engine_and_helpers():
     assert list(LocalEngine().imap(lambda x: x * 2, [1, 2, 3])) == [2, 4, 6]
     assert map_partitions(len, [[1], [1, 2]], EngineConfig(kind="local")) == [1, 2]
-    assert list(chunked(range(5), 2)) == [[0, 1], [2, 3], [4]]
 
 
 def test_embed_to_matches_in_memory_and_counts_cache(tmp_path):

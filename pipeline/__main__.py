@@ -21,7 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "positions": ("pipeline.positions", "roles, relations, participant positions, reply network"),
     "conservation": ("pipeline.conservation", "check every source item ends as an utterance, problem or removal"),
     "report": ("pipeline.report", "write the HTML report and metrics"),
-    "evaluate": ("pipeline.evaluate", "evaluation commands (extraction, argkp)"),
+    "evaluate": ("pipeline.evaluate", "evaluation commands (extraction, argkp, frame-splits)"),
     "export": ("pipeline.export", "export the corpus to other toolkits (convokit)"),
 }
 

@@ -8,6 +8,7 @@ import sys
 EVALUATIONS: dict[str, str] = {
     "argkp": "pipeline.eval_argkp",
     "extraction": "pipeline.eval_extraction",
+    "frame-splits": "pipeline.eval_frames",
 }
 
 

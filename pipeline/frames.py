@@ -13,42 +13,32 @@ import numpy as np
 import pandas as pd
 
 from pipeline.coding_core import align_unit_codes, align_utterance_codes, text_key
-from pipeline.config import ConfigError, FrameConfig, load_params, load_yaml
-from pipeline.embedders import make_embedder
+from pipeline.config import ConfigError, FrameConfig
 from pipeline.eval_items import frame_items
 from pipeline.frame_cv import nested_out_of_fold, select_options, with_options
 from pipeline.frame_features import (
     UnitBatch,
     make_batch,
-    uses_block,
     utterance_texts,
-    utterance_vectors,
 )
+from pipeline.frame_inputs import read_inputs
 from pipeline.framing import (
     Frame,
     aggregate_utterances,
-    contextualise,
     frame_topic_crosstab,
-    load_frames,
     make_framer,
-    prototype_vectors,
     residual_frame,
 )
-from pipeline.io import atomic_path, read_table, write_json, write_table
+from pipeline.io import atomic_path, write_json, write_table
 from pipeline.schema import (
-    EMBEDDINGS,
     EVAL_ITEMS,
     FRAME_TOPICS,
     PROBLEMS,
-    UNIT_CODES,
     UNIT_FRAMES,
-    UNIT_TOPICS,
-    UNITS,
-    UTTERANCE_CODES,
     UTTERANCE_FRAMES,
     frame,
 )
-from pipeline.validation import cohen_kappa, confusion, krippendorff_alpha, report
+from pipeline.validation import intercoder, report
 
 
 def _gold_rows(units: pd.DataFrame, gold: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -134,25 +124,6 @@ def evaluate(pred: pd.DataFrame, gold_units: pd.DataFrame, gold_utts: pd.DataFra
 OTHER_CODERS = {"second": ("intercoder", "coder2"), "independent": ("intercoder_independent", "coder3")}
 
 
-def intercoder(first: pd.DataFrame, second: pd.DataFrame, frame_ids: list[str], other: str = "coder2") -> dict[str, Any]:
-    """Cohen's kappa, Krippendorff's alpha and raw agreement on the units both coders coded."""
-    both = first.merge(second, on="unit_id", suffixes=("_1", "_2"))
-    if both.empty:
-        return {"n": 0}
-    cm = confusion(both["frame_1"].tolist(), both["frame_2"].tolist(), frame_ids)
-    return {"n": len(both), "kappa": round(cohen_kappa(cm), 4),
-            "alpha": round(krippendorff_alpha([both["frame_1"].tolist(), both["frame_2"].tolist()], frame_ids), 4),
-            "agreement": round(float(np.trace(cm) / cm.sum()), 4),
-            "confusion": {"labels": frame_ids, f"rows_coder1_cols_{other}": cm.tolist()}}
-
-
-def load_codes(path: Path | None, table: Any) -> pd.DataFrame:
-    """An annotations CSV (empty table when no path)."""
-    if path is None:
-        return pd.DataFrame(columns=table.names)
-    return pd.read_csv(path, dtype=str, keep_default_na=False)[table.names]
-
-
 def parse_args(argv: list[str]) -> argparse.Namespace:
     """Command-line options (every path passed in)."""
     ap = argparse.ArgumentParser(prog="python -m pipeline frame", description=__doc__)
@@ -189,6 +160,18 @@ class FramingResult:
     problems: list[dict]
 
 
+def gold_codes(units: pd.DataFrame, frames: Sequence[Frame], codes: dict[str, pd.DataFrame | None]
+               ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, int]:
+    """coder1's codes aligned to the current units and utterances: gold units (codebook examples left out),
+    gold utterances, the unit and utterance codes that match nothing, and the number of examples left out."""
+    examples = {text_key(t) for f in frames for t in f.examples}
+    gold, lost = align_unit_codes(codes["units"], units)
+    is_example = gold["text"].map(text_key).isin(examples)
+    gold_utts, lost_utts = align_utterance_codes(codes["utterances"], utterance_texts(units))
+    return (gold.loc[~is_example, ["unit_id", "frame"]], gold_utts[["utterance_id", "frame"]], lost, lost_utts,
+            int(is_example.sum()))
+
+
 def frame_corpus(units: pd.DataFrame, x: np.ndarray | UnitBatch, frames: Sequence[Frame], prototypes: np.ndarray,
                  codes: dict[str, pd.DataFrame | None], topics: pd.DataFrame | None, cfg: FrameConfig) -> FramingResult:
     """Frame units and utterances with cfg.method, validate the routes, cross-tab with topics.
@@ -198,13 +181,7 @@ def frame_corpus(units: pd.DataFrame, x: np.ndarray | UnitBatch, frames: Sequenc
     Coded units whose text equals a codebook example are left out of validation.
     """
     frame_ids, residual = [f.id for f in frames], residual_frame(frames)
-    examples = {text_key(t) for f in frames for t in f.examples}
-    gold, lost = align_unit_codes(codes["units"], units)
-    is_example = gold["text"].map(text_key).isin(examples)
-    gold = gold.loc[~is_example, ["unit_id", "frame"]]
-    texts = utterance_texts(units)
-    gold_utts, lost_utts = align_utterance_codes(codes["utterances"], texts)
-    gold_utts = gold_utts[["utterance_id", "frame"]]
+    gold, gold_utts, lost, lost_utts, n_examples = gold_codes(units, frames, codes)
     corpus = str(units["corpus"].iloc[0]) if len(units) else ""
     problems = [{"corpus": corpus, "source": f"{kind} annotations", "location": str(r.get(key)), "stage": "frame",
                  "reason": "unaligned-code",
@@ -235,7 +212,7 @@ def frame_corpus(units: pd.DataFrame, x: np.ndarray | UnitBatch, frames: Sequenc
         "routes": {n: {f"{lvl}_{m}": r[lvl][m] for lvl in ("unit", "utterance") for m in ("macro_f1", "kappa", "n")}
                    for n, r in results.items()},
         "coding": {"unit_codes": len(gold), "utterance_codes": len(gold_utts),
-                   "excluded_as_codebook_examples": int(is_example.sum()),
+                   "excluded_as_codebook_examples": n_examples,
                    "unaligned_unit_codes": len(lost), "unaligned_utterance_codes": len(lost_utts)},
         "frame_shares": {f: round(float((unit_frames["frame"] == f).mean()), 4) for f in frame_ids} if len(units) else {},
         "cv": {"folds": cfg.cv_folds, "grouped_by": "utterance", "seed": cfg.seed,
@@ -263,29 +240,12 @@ def main(argv: list[str]) -> int:
     """Load, frame and validate, write tables, metrics and the confusion data for dvc plots."""
     args = parse_args(argv)
     try:
-        params = load_params(args.params)
-        cfg = params.frame
-        frames = load_frames(load_yaml(args.codebook), str(args.codebook))
-        units = read_table(args.units, UNITS).sort_values("unit_id", kind="stable").reset_index(drop=True)
-        emb = read_table(args.embeddings, EMBEDDINGS).set_index("unit_id")
-        missing = sorted(set(units["unit_id"]) - set(emb.index))
-        if missing:
-            raise ValueError(f"{args.embeddings}: no vectors for {len(missing)} units (e.g. {missing[:3]})")
-        raw = np.stack([np.asarray(v, dtype=np.float64) for v in emb.loc[units["unit_id"], "vector"]])
-        embedder = make_embedder(params.embed)
-        utt_vectors = utterance_vectors(units, embedder.embed) if uses_block(cfg, "utterance") else None
-        x = make_batch(units, raw, contextualise(raw, units["utterance_id"].tolist(), cfg.context_weight), utt_vectors)
-        codes = {"units": load_codes(args.unit_codes, UNIT_CODES),
-                 "utterances": load_codes(args.utterance_codes, UTTERANCE_CODES),
-                 "second": load_codes(args.second_coder, UNIT_CODES) if args.second_coder else None,
-                 "independent": load_codes(args.independent_coder, UNIT_CODES) if args.independent_coder else None}
-        topics = read_table(args.unit_topics, UNIT_TOPICS) if args.unit_topics and args.unit_topics.exists() else None
-        # Both routes are always validated (for comparison); the zero-shot one needs frame prototypes.
-        prototypes = prototype_vectors(frames, embedder.embed)
+        inp = read_inputs(args)
     except (ConfigError, ValueError, FileNotFoundError, KeyError) as e:
         sys.stderr.write(f"frame: {e}\n")
         return 1
-    res = frame_corpus(units, x, frames, prototypes, codes, topics, cfg)
+    cfg, units, codes = inp.params.frame, inp.units, inp.codes
+    res = frame_corpus(units, inp.batch, inp.frames, inp.prototypes, codes, inp.topics, cfg)
     write_table(res.unit_frames, UNIT_FRAMES, args.unit_frames)
     write_table(res.utterance_frames, UTTERANCE_FRAMES, args.utterance_frames)
     write_table(res.frame_topics, FRAME_TOPICS, args.frame_topics)

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 
 def confusion(gold: Sequence[str], pred: Sequence[str], labels: Sequence[str]) -> np.ndarray:
@@ -116,3 +117,15 @@ def krippendorff_alpha(codings: Sequence[Sequence[str | None]], labels: Sequence
     if len(np.unique(data[~np.isnan(data)])) < 2:
         return 1.0
     return float(krippendorff.alpha(reliability_data=data, level_of_measurement="nominal"))
+
+
+def intercoder(first: pd.DataFrame, second: pd.DataFrame, frame_ids: list[str], other: str = "coder2") -> dict[str, Any]:
+    """Cohen's kappa, Krippendorff's alpha and raw agreement on the units both coders coded."""
+    both = first.merge(second, on="unit_id", suffixes=("_1", "_2"))
+    if both.empty:
+        return {"n": 0}
+    cm = confusion(both["frame_1"].tolist(), both["frame_2"].tolist(), frame_ids)
+    return {"n": len(both), "kappa": round(cohen_kappa(cm), 4),
+            "alpha": round(krippendorff_alpha([both["frame_1"].tolist(), both["frame_2"].tolist()], frame_ids), 4),
+            "agreement": round(float(np.trace(cm) / cm.sum()), 4),
+            "confusion": {"labels": frame_ids, f"rows_coder1_cols_{other}": cm.tolist()}}

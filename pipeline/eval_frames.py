@@ -20,7 +20,7 @@ import pandas as pd
 
 from pipeline.config import ConfigError
 from pipeline.engine import map_partitions
-from pipeline.frame_inputs import FrameInputs, read_inputs
+from pipeline.frame_inputs import FrameInputs, add_input_args, read_inputs
 from pipeline.frames import evaluate, gold_codes, out_of_fold
 from pipeline.framing import residual_frame
 from pipeline.io import write_json
@@ -70,12 +70,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     """Command-line options: the frame stage's inputs, the seeds and an optional JSON output."""
     ap = argparse.ArgumentParser(prog="python -m pipeline evaluate frame-splits", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--units", type=Path, required=True)
-    ap.add_argument("--embeddings", type=Path, required=True)
-    ap.add_argument("--codebook", type=Path, required=True)
-    ap.add_argument("--params", type=Path, default=Path("params.yaml"))
-    ap.add_argument("--unit-codes", type=Path, required=True, help="coder1 unit annotations CSV")
-    ap.add_argument("--utterance-codes", type=Path, required=True, help="coder1 utterance annotations CSV")
+    add_input_args(ap)
     ap.add_argument("--seeds", type=_seeds, default=[42, 1, 2, 3], help="comma-separated frame.seed values")
     ap.add_argument("--out", type=Path, default=None, help="write the summary as JSON here")
     return ap.parse_args(argv)

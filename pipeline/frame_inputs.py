@@ -18,6 +18,16 @@ from pipeline.io import read_table
 from pipeline.schema import EMBEDDINGS, UNIT_CODES, UNIT_TOPICS, UNITS, UTTERANCE_CODES
 
 
+def add_input_args(ap: argparse.ArgumentParser) -> None:
+    """The options naming what `read_inputs` reads (units, embeddings, codebook, params, coder1's codes)."""
+    ap.add_argument("--units", type=Path, required=True)
+    ap.add_argument("--embeddings", type=Path, required=True)
+    ap.add_argument("--codebook", type=Path, required=True)
+    ap.add_argument("--params", type=Path, default=Path("params.yaml"))
+    ap.add_argument("--unit-codes", type=Path, required=True, help="coder1 unit annotations CSV")
+    ap.add_argument("--utterance-codes", type=Path, required=True, help="coder1 utterance annotations CSV")
+
+
 def load_codes(path: Path | None, table: Any) -> pd.DataFrame:
     """An annotations CSV (empty table when no path)."""
     if path is None:

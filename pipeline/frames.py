@@ -21,7 +21,7 @@ from pipeline.frame_features import (
     make_batch,
     utterance_texts,
 )
-from pipeline.frame_inputs import read_inputs
+from pipeline.frame_inputs import add_input_args, read_inputs
 from pipeline.framing import (
     Frame,
     aggregate_utterances,
@@ -127,12 +127,7 @@ OTHER_CODERS = {"second": ("intercoder", "coder2"), "independent": ("intercoder_
 def parse_args(argv: list[str]) -> argparse.Namespace:
     """Command-line options (every path passed in)."""
     ap = argparse.ArgumentParser(prog="python -m pipeline frame", description=__doc__)
-    ap.add_argument("--units", type=Path, required=True)
-    ap.add_argument("--embeddings", type=Path, required=True)
-    ap.add_argument("--codebook", type=Path, required=True)
-    ap.add_argument("--params", type=Path, default=Path("params.yaml"))
-    ap.add_argument("--unit-codes", type=Path, required=True, help="coder1 unit annotations CSV")
-    ap.add_argument("--utterance-codes", type=Path, required=True, help="coder1 utterance annotations CSV")
+    add_input_args(ap)
     ap.add_argument("--second-coder", type=Path, default=None, help="coder2 unit annotations CSV (re-coding)")
     ap.add_argument("--independent-coder", type=Path, default=None, help="coder3 unit annotations CSV (independent)")
     ap.add_argument("--unit-topics", type=Path, default=None, help="optional clustering output")

@@ -55,7 +55,7 @@ eval: $(STAMP)
 	$(PY) -m pipeline evaluate extraction --pages $(REAL)/html --pages $(REAL)/threads/hackernews_html --expected evaluation/html_expected.yaml --params params.yaml
 	$(PY) -m pipeline evaluate argkp --data $(REAL)/args/argkp2021 --split dev --finetune-dir models/minilm-argkp --out metrics/argkp.json
 
-## eval-frames: the frame stage's validation over split seeds 42,1,2,3 (after make repro; about 15 min on 2 cores)
+## eval-frames: the frame stage's validation over split seeds 42,1,2,3 (after make repro; about 12 min on 2 cores)
 eval-frames: $(STAMP)
 	$(PY) -m pipeline evaluate frame-splits --params params.yaml --units data/processed/units.parquet --embeddings data/processed/embeddings.parquet --codebook codebooks/social_business.yaml --unit-codes data/annotations/frames_units_coder1.csv --utterance-codes data/annotations/frames_utterances_coder1.csv --seeds 42,1,2,3 --out metrics/frame_splits.json
 

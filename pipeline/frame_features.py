@@ -226,7 +226,8 @@ class StackedFramer:
         if unknown:
             raise ValueError(f"labels not in the codebook frames: {unknown}")
         z = self.features.fit(x).transform(x)
-        self.transitions = learn_transitions(x, y, self.frame_ids, self.cfg.stacked)
+        if self.cfg.stacked.sequence_weight:  # only sequence decoding reads them
+            self.transitions = learn_transitions(x, y, self.frame_ids, self.cfg.stacked)
         if len(set(y)) == 1:  # a tiny training fold: every unit gets its only frame
             self.model = _Constant(str(y[0]))
             return self

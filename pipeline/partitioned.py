@@ -48,14 +48,10 @@ from pipeline.schema import (
 from pipeline.segment import decode_sources, read_source_bytes, segment
 
 
-def read_partitions(path: Path, table: Any, key: str, size: int) -> Iterator[pd.DataFrame]:
-    """Partitions of about `size` rows of a Parquet table, never splitting a `key` group."""
-    return (as_frame(p) for p in partitions_by_key(iter_arrow_row_groups(path, table), key, size))
-
-
 def arrow_partitions(path: Path, table: Any, key: str, size: int) -> Iterator[Any]:
-    """`read_partitions` as compact Arrow tables (DataFrames for a file without the table's schema): what a
-    pool worker gets, and turns into the partition's DataFrame with `io.as_frame`."""
+    """Partitions of about `size` rows of a Parquet table, never splitting a `key` group, as compact Arrow
+    tables (DataFrames for a file without the table's schema): what a pool worker gets, and turns into the
+    partition's DataFrame with `io.as_frame`."""
     return partitions_by_key(iter_arrow_row_groups(path, table), key, size)
 
 
@@ -154,9 +150,9 @@ class ParticipantTally:
         return frame(rows, PARTICIPANTS)
 
 
-def _doc_ids(part: Any) -> list[str]:
-    """The distinct doc_ids of a partition (Arrow table or DataFrame)."""
-    return pc.unique(part.column("doc_id")).to_pylist() if isinstance(part, pa.Table) else list(part["doc_id"].unique())
+def _distinct(part: Any, column: str) -> list[Any]:
+    """The distinct values of a column of a partition (Arrow table or DataFrame), in first-seen order."""
+    return pc.unique(part.column(column)).to_pylist() if isinstance(part, pa.Table) else list(part[column].unique())
 
 
 def _attribute_part(job: tuple[Any, dict[str, str]], cfg: AttributeConfig,
@@ -217,7 +213,7 @@ def attribute_to(utterances: Path, documents: Path, out: Path, cfg: AttributeCon
     post_authors = {d: a for d, a in zip(docs["doc_id"], docs["post_author"], strict=True) if isinstance(a, str)}
     tally, counts = ParticipantTally(), AttributionCounts()
     fn = partial(_attribute_part, cfg=cfg, clean=clean)
-    jobs = ((part, {d: post_authors[d] for d in _doc_ids(part) if d in post_authors})  # a partition's own authors
+    jobs = ((part, {d: post_authors[d] for d in _distinct(part, "doc_id") if d in post_authors})  # a partition's own authors
             for part in arrow_partitions(utterances, CLEAN_UTTERANCES, "doc_id", size))
     with TableWriter(CLEAN_UTTERANCES, out, size) as w:
         for attributed, part_tally, part_counts in engine.imap(
@@ -244,8 +240,7 @@ def segment_to(utterances: Path, root: Path, out: Path, problems_out: Path, form
     """Segment partition by partition (by document), each with its decoded sources; returns metrics."""
     def jobs() -> Iterator[tuple[Any, dict[str, bytes | None]]]:
         for part in arrow_partitions(utterances, CLEAN_UTTERANCES, "doc_id", size):
-            files = pc.unique(part.column("source_file")).to_pylist() if isinstance(part, pa.Table) else part["source_file"]
-            yield part, read_source_bytes(set(files), root)  # decoded in the worker
+            yield part, read_source_bytes(set(_distinct(part, "source_file")), root)  # decoded in the worker
 
     totals: Counter[str] = Counter()
     concepts: Counter[str] = Counter()

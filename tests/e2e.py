@@ -93,8 +93,3 @@ def run_cmd(project: Path, name: str, cmd: str) -> None:
     proc = subprocess.run(interpolate(cmd, params), shell=True, cwd=project, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         raise AssertionError(f"stage {name} failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
-
-
-def run_analysis(project: Path) -> list[str]:
-    """Run every dvc.yaml stage, the full report included."""
-    return run_stages(project)

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
+
+from pipeline.config import FrameConfig
+from pipeline.frame_cv import Selection, select_options
+from pipeline.frame_features import make_batch
 
 
 def toy_units(texts: dict[str, list[str]], concepts: dict[str, list[str]] | None = None) -> pd.DataFrame:
@@ -26,3 +32,14 @@ def clear_then_ambiguous(seed: int, n_utterances: int, n_ambiguous: int) -> tupl
         x += [np.array([1.0, 1.0, 0]) + rng.normal(0, 0.6, 3) for _ in range(n_ambiguous)]
         y += [f] * (1 + n_ambiguous)
     return toy_units(texts), np.array(x), y
+
+
+def select_on_runs(frames: Any, seed: int, n_utterances: int, n_ambiguous: int, option: str,
+                   values: list[Any]) -> Selection:
+    """`select_options` (unit block, 2 inner folds) choosing `option` among `values` on `clear_then_ambiguous`
+    utterances, each utterance coded with its frame."""
+    units, x, y = clear_then_ambiguous(seed, n_utterances, n_ambiguous)
+    cfg = FrameConfig(method="stacked", inner_folds=2, stacked={"blocks": ["unit"]}, select={option: values})
+    per = 1 + n_ambiguous
+    gold_utts = {f"u{i:02d}": y[per * i] for i in range(n_utterances)}
+    return select_options(make_batch(units, x), np.arange(len(y)), np.array(y), gold_utts, frames, None, cfg)

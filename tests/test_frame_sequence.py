@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from pipeline.config import FrameConfig
-from pipeline.frame_cv import select_options
 from pipeline.frame_features import (
     FeatureBuilder,
     StackedFramer,
@@ -15,7 +14,7 @@ from pipeline.frame_features import (
     utterance_vectors,
 )
 from pipeline.frame_sequence import Transitions, count_transitions, forward_backward
-from tests.frame_toys import clear_then_ambiguous, toy_units
+from tests.frame_toys import select_on_runs, toy_units
 
 
 def test_count_transitions_exact_adjacent_only() -> None:
@@ -74,10 +73,6 @@ def test_utterance_block_needs_vectors_and_embeds_each_utterance_once() -> None:
 
 def test_select_options_chooses_sequence_weight_when_frames_run_in_utterances(tiny_frames) -> None:
     # Each utterance: one clear unit then two ambiguous ones continuing its frame; transitions can only help.
-    units, x, y = clear_then_ambiguous(5, 20, 2)
-    b = make_batch(units, x)
-    cfg = FrameConfig(method="stacked", inner_folds=2, stacked={"blocks": ["unit"]},
-                      select={"stacked.sequence_weight": [0.0, 2.0]})
-    sel = select_options(b, np.arange(60), np.array(y), {f"u{i:02d}": y[3 * i] for i in range(20)}, tiny_frames, None, cfg)
+    sel = select_on_runs(tiny_frames, 5, 20, 2, "stacked.sequence_weight", [0.0, 2.0])
     assert sel.options == {"stacked.sequence_weight": 2.0}
     assert sel.inner[1][1] > sel.inner[0][1]

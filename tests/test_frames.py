@@ -14,7 +14,7 @@ from pipeline.coding_core import align_unit_codes, align_utterance_codes, text_k
 from pipeline.config import ConfigError, EmbedConfig, FrameConfig, load_params, load_yaml
 from pipeline.embed import embeddings_frame
 from pipeline.embedders import HashingEmbedder, make_embedder
-from pipeline.frame_cv import candidates, grouped_folds, select_options, with_options
+from pipeline.frame_cv import candidates, grouped_folds, with_options
 from pipeline.frame_features import (
     FeatureBuilder,
     StackedFramer,
@@ -49,7 +49,7 @@ from pipeline.validation import (
     per_class,
     report,
 )
-from tests.frame_toys import clear_then_ambiguous, toy_units
+from tests.frame_toys import select_on_runs, toy_units
 
 GOLD = ["A", "A", "A", "B", "B", "C", "C", "C", "C", "A"]
 PRED = ["A", "A", "B", "B", "C", "C", "C", "A", "C", "A"]
@@ -237,11 +237,7 @@ def test_select_grid_options_and_validation() -> None:
 
 def test_select_options_prefers_smoothing_when_utterances_are_homogeneous(tiny_frames) -> None:
     # Each utterance has one clear unit and one ambiguous one of the same frame: smoothing can only help.
-    units, x, y = clear_then_ambiguous(3, 16, 1)
-    b = make_batch(units, x)
-    cfg = FrameConfig(method="stacked", inner_folds=2, stacked={"blocks": ["unit"]},
-                      select={"stacked.smoothing": [0.0, 0.75]})
-    sel = select_options(b, np.arange(32), np.array(y), {f"u{i:02d}": y[2 * i] for i in range(16)}, tiny_frames, None, cfg)
+    sel = select_on_runs(tiny_frames, 3, 16, 1, "stacked.smoothing", [0.0, 0.75])
     assert sel.options == {"stacked.smoothing": 0.75} and len(sel.inner) == 2
     assert sel.inner[1][1] > sel.inner[0][1]  # unit macro-F1 higher with smoothing
 

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from tests.browser import Visit, browser, open_page, outside, screenshot
-from tests.e2e import ROOT, make_project, report_cmd, run_analysis, run_cmd, run_stages
+from tests.e2e import ROOT, make_project, report_cmd, run_cmd, run_stages
 from tests.report_tables import PAYLOAD
 
 pytestmark = pytest.mark.browser
@@ -20,7 +20,7 @@ def analysis_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The seeds through every stage up to the report with all its pages (two stability seeds to save time)."""
     cluster = yaml.safe_load((ROOT / "params.yaml").read_text())["cluster"]
     project = make_project(tmp_path_factory.mktemp("analysis"), {"cluster": {**cluster, "stability_seeds": [1, 2]}})
-    run_analysis(project)
+    run_stages(project)
     return project / "reports"
 
 

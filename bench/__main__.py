@@ -43,9 +43,9 @@ def measured_shape(real: Path) -> Shape:
     """Thread shape from the seeds and the real threads (DEFAULT_SHAPE when none can be read)."""
     import pandas as pd
 
-    from pipeline.adapters.base import Source
-    from pipeline.config import load_params
-    from pipeline.ingest import parse_source, run
+    from pipeline.common.config import load_params
+    from pipeline.ingest.adapters.base import Source
+    from pipeline.ingest.ingest_cli import parse_source, run
 
     params = load_params(ROOT / "params.yaml")
     frames, used = [run(params.corpora, params.ingest, ROOT)["utterances"]], ["seeds"]
@@ -215,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     res["scaling_fit"] = scaling_fit(res["scaling"])
     say(f"scaling: {res['scaling_fit']}\n")
     res["total_seconds"] = round(time.perf_counter() - t_all, 1)
-    from pipeline.io import write_json, write_text
+    from pipeline.common.storage import write_json, write_text
 
     write_json(res, args.out)
     write_text(markdown(res), args.out.with_suffix(".md"))

@@ -38,12 +38,12 @@ def proc_usage(pids: list[int]) -> tuple[dict[str, float], float]:
 
 def chain(a: dict[str, Any]) -> dict[str, Any]:
     """ingest -> clean -> attribute -> segment on a project folder, streamed, on the requested engine."""
-    from pipeline.concepts import load_forms
-    from pipeline.config import EngineConfig, load_params, load_yaml
-    from pipeline.engine import open_engine
-    from pipeline.ingest import TABLES_OUT, run_to
-    from pipeline.io import count_rows
-    from pipeline.partitioned import attribute_to, clean_to, segment_to
+    from pipeline.common.concepts import load_forms
+    from pipeline.common.config import EngineConfig, load_params, load_yaml
+    from pipeline.common.engine import open_engine
+    from pipeline.common.storage import count_rows
+    from pipeline.ingest.ingest_cli import TABLES_OUT, run_to
+    from pipeline.prepare.partitioned import attribute_to, clean_to, segment_to
 
     root, out = Path(a["root"]), Path(a["out"])
     params = load_params(root / "params.yaml")
@@ -92,12 +92,12 @@ def embed_ratio(a: dict[str, Any]) -> dict[str, Any]:
     import numpy as np
     import pandas as pd
 
-    from pipeline.config import EmbedConfig, EngineConfig
-    from pipeline.embed import LOADS, embed_to, worker_embedder
-    from pipeline.embed_cache import EmbeddingCache
-    from pipeline.engine import LocalEngine
-    from pipeline.io import read_table, write_table
-    from pipeline.schema import UNITS
+    from pipeline.common.config import EmbedConfig, EngineConfig
+    from pipeline.common.engine import LocalEngine
+    from pipeline.common.schema import UNITS
+    from pipeline.common.storage import read_table, write_table
+    from pipeline.embed.cache import EmbeddingCache
+    from pipeline.embed.embed_cli import LOADS, embed_to, worker_embedder
 
     units = read_table(Path(a["units"]), UNITS)
     sample = units.drop_duplicates("text").sample(n=min(a["n"], units["text"].nunique()), random_state=0)

@@ -7,22 +7,22 @@ import sys
 
 # stage name -> module; modules are imported only when their stage runs (heavy imports stay lazy).
 COMMANDS: dict[str, tuple[str, str]] = {
-    "ingest": ("pipeline.ingest", "read every corpus in params.yaml into documents/utterances"),
-    "scrape": ("pipeline.scrape", "fetch the URLs of corpus entries into data/raw/<corpus>/"),
-    "inspect": ("pipeline.inspect", "print what one file or URL parses to, as JSON"),
-    "clean": ("pipeline.clean", "normalise text, move out boilerplate, record removals"),
-    "attribute": ("pipeline.attribute", "attribute speakers and build the participants table"),
-    "segment": ("pipeline.segment", "split utterances into argument units and tag concepts"),
-    "embed": ("pipeline.embed", "embed units with a cached sentence-transformer"),
-    "cluster": ("pipeline.cluster", "fit BERTopic over the unit embeddings"),
-    "stability": ("pipeline.stability", "refit clustering with several seeds, pairwise ARI"),
-    "frame": ("pipeline.frames", "assign codebook framings to units and utterances"),
-    "code": ("pipeline.coding", "export coding sheets / import coded sheets"),
-    "positions": ("pipeline.positions", "roles, relations, participant positions, reply network"),
-    "conservation": ("pipeline.conservation", "check every source item ends as an utterance, problem or removal"),
-    "report": ("pipeline.report", "write the HTML report and metrics"),
-    "evaluate": ("pipeline.evaluate", "evaluation commands (extraction, argkp, frame-splits)"),
-    "export": ("pipeline.export", "export the corpus to other toolkits (convokit)"),
+    "ingest": ("pipeline.ingest.ingest_cli", "read every corpus in params.yaml into documents/utterances"),
+    "scrape": ("pipeline.acquire.scrape_cli", "fetch the URLs of corpus entries into data/raw/<corpus>/"),
+    "inspect": ("pipeline.ingest.inspect_cli", "print what one file or URL parses to, as JSON"),
+    "clean": ("pipeline.prepare.clean_cli", "normalise text, move out boilerplate, record removals"),
+    "attribute": ("pipeline.prepare.attribute_cli", "attribute speakers and build the participants table"),
+    "segment": ("pipeline.prepare.segment_cli", "split utterances into argument units and tag concepts"),
+    "embed": ("pipeline.embed.embed_cli", "embed units with a cached sentence-transformer"),
+    "cluster": ("pipeline.topics.cluster_cli", "fit BERTopic over the unit embeddings"),
+    "stability": ("pipeline.topics.stability_cli", "refit clustering with several seeds, pairwise ARI"),
+    "frame": ("pipeline.frames.frame_cli", "assign codebook framings to units and utterances"),
+    "code": ("pipeline.coding.code_cli", "export coding sheets / import coded sheets"),
+    "positions": ("pipeline.positions.positions_cli", "roles, relations, participant positions, reply network"),
+    "conservation": ("pipeline.checks.conservation_cli", "check every source item ends as an utterance, problem or removal"),
+    "report": ("pipeline.report.report_cli", "write the HTML report and metrics"),
+    "evaluate": ("pipeline.evaluation.evaluate_cli", "evaluation commands (extraction, argkp, frame-splits)"),
+    "export": ("pipeline.export.export_cli", "export the corpus to other toolkits (convokit)"),
 }
 
 

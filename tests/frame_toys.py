@@ -7,9 +7,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pipeline.config import FrameConfig
-from pipeline.frame_cv import Selection, select_options
-from pipeline.frame_features import make_batch
+from pipeline.common.config import FrameConfig
+from pipeline.frames.cv import Selection, select_options
+from pipeline.frames.features import make_batch
 
 
 def toy_units(texts: dict[str, list[str]], concepts: dict[str, list[str]] | None = None) -> pd.DataFrame:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipeline.schema import (
+from pipeline.common.schema import (
     CLEAN_UTTERANCES,
     DOCUMENTS,
     PARTICIPANT_MAP,

@@ -16,12 +16,12 @@ CODEBOOK = ROOT / "codebooks" / "social_business.yaml"
 @lru_cache(maxsize=1)
 def seed_tables() -> dict[str, Any]:
     """Every table of the four stages on data/raw/seeds, computed in-process (no files written)."""
-    from pipeline.attribute import attribute
-    from pipeline.clean import clean_utterances
-    from pipeline.concepts import load_forms
-    from pipeline.config import load_params, load_yaml
-    from pipeline.ingest import run
-    from pipeline.segment import read_sources, segment
+    from pipeline.common.concepts import load_forms
+    from pipeline.common.config import load_params, load_yaml
+    from pipeline.ingest.ingest_cli import run
+    from pipeline.prepare.attribute_cli import attribute
+    from pipeline.prepare.clean_cli import clean_utterances
+    from pipeline.prepare.segment_cli import read_sources, segment
 
     params = load_params(PARAMS)
     seeds = tuple(c for c in params.corpora if c.name == "seeds")

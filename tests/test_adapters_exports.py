@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.adapters.base import Parsed, Source, SourceError, detect, get_adapter
-from pipeline.adapters.sourcemap import LineIndex, SpanFinder
-from pipeline.adapters.structured import Node, html_to_text, thread_order
-from pipeline.config import ExportsConfig, IngestConfig
-from pipeline.schema import DOCUMENTS, PROBLEMS, UTTERANCES, frame
+from pipeline.common.config import ExportsConfig, IngestConfig
+from pipeline.common.schema import DOCUMENTS, PROBLEMS, UTTERANCES, frame
+from pipeline.ingest.adapters.base import Parsed, Source, SourceError, detect, get_adapter
+from pipeline.ingest.adapters.sourcemap import LineIndex, SpanFinder
+from pipeline.ingest.adapters.structured import Node, html_to_text, thread_order
 
 EXPORTS = Path(__file__).resolve().parent / "fixtures" / "exports"
 CSV_COLUMNS = {"doc": "thread_id", "id": "comment_id", "parent": "parent_id", "author": "user",

@@ -12,9 +12,9 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from pipeline.adapters.base import Parsed, Source, detect, get_adapter
-from pipeline.config import ExportsConfig, IngestConfig
-from pipeline.schema import DOCUMENTS, PROBLEMS, UTTERANCES, frame
+from pipeline.common.config import ExportsConfig, IngestConfig
+from pipeline.common.schema import DOCUMENTS, PROBLEMS, UTTERANCES, frame
+from pipeline.ingest.adapters.base import Parsed, Source, detect, get_adapter
 
 REDDIT = "threads/reddit_json/fo7p5b_introducing-reddit-polls.json"
 WXR = "threads/wordpress_wxr/labs.creativecommons.org.wxr.REDACTED.xml"

@@ -9,15 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.argkp_core import (
-    KpaSplit,
-    cosine,
-    gold_partition,
-    kpa_map,
-    partition_scores,
-    singletons_for_outliers,
-)
-from pipeline.argkp_finetune import (
+from pipeline.common.config import ArgkpFinetuneConfig
+from pipeline.evaluation.argkp.finetune import (
     adapt,
     batches,
     finetune_key,
@@ -26,9 +19,23 @@ from pipeline.argkp_finetune import (
     train_adapter,
     training_examples,
 )
-from pipeline.argkp_tune import fusion_vectors
-from pipeline.config import ArgkpFinetuneConfig
-from pipeline.eval_argkp import DataError, load_split, main, parse_args, run, score_partition
+from pipeline.evaluation.argkp.scoring import (
+    KpaSplit,
+    cosine,
+    gold_partition,
+    kpa_map,
+    partition_scores,
+    singletons_for_outliers,
+)
+from pipeline.evaluation.argkp.tune import fusion_vectors
+from pipeline.evaluation.argkp_cli import (
+    DataError,
+    load_split,
+    main,
+    parse_args,
+    run,
+    score_partition,
+)
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "argkp"
 GROUP_NEG = ("We should ban school uniforms", -1)
@@ -130,7 +137,7 @@ def test_clustering_is_averaged_over_seeds(tmp_path):
 
 
 def test_lr_factor_warms_up_then_decays():
-    from pipeline.argkp_encoder import lr_factor
+    from pipeline.evaluation.argkp.encoder import lr_factor
 
     assert [lr_factor(s, 10, 2) for s in range(10)] == [0.5, 1.0, 1.0, 0.875, 0.75, 0.625, 0.5, 0.375, 0.25, 0.125]
 
@@ -138,9 +145,9 @@ def test_lr_factor_warms_up_then_decays():
 @pytest.mark.slow
 def test_full_encoder_finetune_saves_a_reusable_model(tmp_path):
     """Mode full: a few seeded steps change the encoder, save an embed model folder, and a matching key reuses it."""
-    from pipeline.argkp_finetune import ensure_finetuned
-    from pipeline.config import EmbedConfig
-    from pipeline.embedders import make_embedder, resolve_model_path
+    from pipeline.common.config import EmbedConfig
+    from pipeline.common.embedders import make_embedder, resolve_model_path
+    from pipeline.evaluation.argkp.finetune import ensure_finetuned
 
     split = load_split(FIX, "dev")
     texts = dict(zip(split.arguments["arg_id"], split.arguments["argument"], strict=True))
@@ -246,9 +253,9 @@ def test_topic_folds_and_finetune_key():
 @pytest.mark.slow
 def test_saved_adapter_is_an_embed_model(tmp_path):
     """The saved model (encoder + Dense(W) + Normalize) computes normalize(base @ W) and gets its own identity."""
-    from pipeline.argkp_finetune import save_adapted
-    from pipeline.config import EmbedConfig
-    from pipeline.embedders import make_embedder, resolve_model_path
+    from pipeline.common.config import EmbedConfig
+    from pipeline.common.embedders import make_embedder, resolve_model_path
+    from pipeline.evaluation.argkp.finetune import save_adapted
 
     cfg = EmbedConfig()
     base = make_embedder(cfg)

@@ -8,11 +8,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline.attribute import Rules, attribute, attribute_metrics, main, vocative
-from pipeline.config import load_params
-from pipeline.io import read_json, read_table, write_table
-from pipeline.names import edit_distance, first_name_match, name_key, resolve
-from pipeline.schema import CLEAN_UTTERANCES, DOCUMENTS, PARTICIPANTS, frame
+from pipeline.common.config import load_params
+from pipeline.common.names import edit_distance, first_name_match, name_key, resolve
+from pipeline.common.schema import CLEAN_UTTERANCES, DOCUMENTS, PARTICIPANTS, frame
+from pipeline.common.storage import read_json, read_table, write_table
+from pipeline.prepare.attribute_cli import Rules, attribute, attribute_metrics, main, vocative
 from tests.seed_stages import PARAMS, by_opening, seed_tables
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "attribute" / "thread.json"

@@ -20,12 +20,18 @@ import pytest
 import yaml
 from bad_corpus import build
 
-from pipeline.adapters.base import Source
-from pipeline.config import ConfigError, CorpusConfig, IngestConfig, load_params, parse_params
-from pipeline.conservation import main as conservation_main
-from pipeline.ingest import parse_source, read_corpus_files
-from pipeline.io import read_json, read_table
-from pipeline.schema import PROBLEMS, UTTERANCES
+from pipeline.checks.conservation_cli import main as conservation_main
+from pipeline.common.config import (
+    ConfigError,
+    CorpusConfig,
+    IngestConfig,
+    load_params,
+    parse_params,
+)
+from pipeline.common.schema import PROBLEMS, UTTERANCES
+from pipeline.common.storage import read_json, read_table
+from pipeline.ingest.adapters.base import Source
+from pipeline.ingest.ingest_cli import parse_source, read_corpus_files
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTS = ("documents", "utterances", "problems", "skipped")

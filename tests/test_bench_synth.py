@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import Counter
 
 from bench.synth import DEFAULT_SHAPE, write_corpus
-from pipeline.adapters.base import Source
-from pipeline.config import load_params
-from pipeline.ingest import parse_source
+from pipeline.common.config import load_params
+from pipeline.ingest.adapters.base import Source
+from pipeline.ingest.ingest_cli import parse_source
 
 
 def test_synthetic_threads_parse_to_the_comments_written(tmp_path, root):

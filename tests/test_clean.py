@@ -8,10 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline.clean import Patterns, clean_text, clean_utterances, main, nonspace
-from pipeline.config import CleanConfig, ConfigError, load_params, parse_params
-from pipeline.io import read_json, read_table, write_table
-from pipeline.schema import REMOVALS, UTTERANCES, frame
+from pipeline.common.config import CleanConfig, ConfigError, load_params, parse_params
+from pipeline.common.schema import REMOVALS, UTTERANCES, frame
+from pipeline.common.storage import read_json, read_table, write_table
+from pipeline.prepare.clean_cli import Patterns, clean_text, clean_utterances, main, nonspace
 from tests.seed_stages import PARAMS, by_opening, seed_tables
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "clean" / "utterances.json"

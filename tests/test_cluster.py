@@ -10,8 +10,18 @@ import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from pipeline.cluster import align
-from pipeline.cluster_core import (
+from pipeline.common.config import ClusterConfig
+from pipeline.common.schema import (
+    EMBEDDINGS,
+    TOPIC_HIERARCHY,
+    TOPIC_SHARES,
+    TOPICS,
+    UNIT_TOPICS,
+    UNITS,
+)
+from pipeline.common.storage import read_json, read_table, write_table
+from pipeline.topics.cluster_cli import align
+from pipeline.topics.clustering import (
     ThresholdAgglomerative,
     cluster_labels,
     hierarchy_frame,
@@ -21,10 +31,7 @@ from pipeline.cluster_core import (
     representatives,
     shares_frame,
 )
-from pipeline.config import ClusterConfig
-from pipeline.io import read_json, read_table, write_table
-from pipeline.schema import EMBEDDINGS, TOPIC_HIERARCHY, TOPIC_SHARES, TOPICS, UNIT_TOPICS, UNITS
-from pipeline.stability import pairwise_stability
+from pipeline.topics.stability_cli import pairwise_stability
 
 VOCAB = (
     ("crm", "customer", "sales", "pipeline", "lead"),
@@ -128,7 +135,7 @@ def write_inputs(tmp_path: Path) -> tuple[np.ndarray, np.ndarray]:
 
 
 def run_cluster(tmp_path: Path, out: Path) -> int:
-    from pipeline.cluster import main
+    from pipeline.topics.cluster_cli import main
 
     return main(["--units", str(tmp_path / "units.parquet"), "--embeddings", str(tmp_path / "embeddings.parquet"),
                  "--params", str(tmp_path / "params.yaml"), "--unit-topics", str(out / "unit_topics.parquet"),
@@ -172,7 +179,7 @@ def test_cluster_stage_blobs_deterministic(tmp_path):
 
 @pytest.mark.slow
 def test_bertopic_partition_equals_cluster_labels():
-    from pipeline.cluster_core import fit_topics
+    from pipeline.topics.clustering import fit_topics
 
     X, y, texts = blobs(seed=3)
     X[5] = X[:40].mean(0) * 0.3 + X[40:80].mean(0) * 0.3  # an ambiguous point between two blobs
@@ -183,7 +190,7 @@ def test_bertopic_partition_equals_cluster_labels():
 
 @pytest.mark.slow
 def test_stability_stage(tmp_path):
-    from pipeline.stability import main
+    from pipeline.topics.stability_cli import main
 
     write_inputs(tmp_path)
     assert main(["--units", str(tmp_path / "units.parquet"), "--embeddings", str(tmp_path / "embeddings.parquet"),
@@ -213,7 +220,7 @@ def test_cluster_stage_too_few_units(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_fit_sample_assigns_every_unit():
-    from pipeline.cluster_core import fit_topics
+    from pipeline.topics.clustering import fit_topics
 
     X, y, texts = blobs()
     cfg = ClusterConfig(min_cluster_size=10, cluster_selection_method="eom", fit_sample=60)

@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline import coding
-from pipeline.coding_core import (
+from pipeline.coding import code_cli as coding
+from pipeline.common.codes import (
     align_unit_codes,
     align_utterance_codes,
     quotas,
@@ -18,8 +18,8 @@ from pipeline.coding_core import (
     validate_codes,
     with_context,
 )
-from pipeline.io import read_table, write_table
-from pipeline.schema import PROBLEMS, UNITS
+from pipeline.common.schema import PROBLEMS, UNITS
+from pipeline.common.storage import read_table, write_table
 
 FRAMES = ["tools", "org", "other"]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.concepts import load_forms, mentions, tag
-from pipeline.config import ConfigError, load_yaml
+from pipeline.common.concepts import load_forms, mentions, tag
+from pipeline.common.config import ConfigError, load_yaml
 from tests.seed_stages import CODEBOOK, seed_tables
 
 

@@ -13,13 +13,13 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from thread_render import EXTENSIONS, RENDERERS, threads
 
-from pipeline.adapters.base import Parsed, Source, detect
-from pipeline.clean import clean_utterances
-from pipeline.config import IngestConfig, load_params
-from pipeline.conservation import check_clean, check_file, count_items, summarize
-from pipeline.ingest import drop_duplicate_docs, parse_source, run
-from pipeline.schema import DOCUMENTS, PROBLEMS, SKIPPED, UTTERANCES, frame
-from pipeline.textnorm import decode
+from pipeline.checks.conservation_cli import check_clean, check_file, count_items, summarize
+from pipeline.common.config import IngestConfig, load_params
+from pipeline.common.schema import DOCUMENTS, PROBLEMS, SKIPPED, UTTERANCES, frame
+from pipeline.common.textnorm import decode
+from pipeline.ingest.adapters.base import Parsed, Source, detect
+from pipeline.ingest.ingest_cli import drop_duplicate_docs, parse_source, run
+from pipeline.prepare.clean_cli import clean_utterances
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPORTS = ROOT / "tests" / "fixtures" / "exports"

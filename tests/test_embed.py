@@ -9,10 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.config import EmbedConfig
-from pipeline.embed import embed_units, main, vectors_of
-from pipeline.embed_cache import CacheError, EmbeddingCache, embed_cached
-from pipeline.embedders import (
+from pipeline.common.config import EmbedConfig
+from pipeline.common.embedders import (
     Embedder,
     EmbedderError,
     HashingEmbedder,
@@ -21,8 +19,10 @@ from pipeline.embedders import (
     model_identity,
     resolve_model_path,
 )
-from pipeline.io import read_table, sha256_text, write_table
-from pipeline.schema import EMBEDDINGS, UNITS
+from pipeline.common.schema import EMBEDDINGS, UNITS
+from pipeline.common.storage import read_table, sha256_text, write_table
+from pipeline.embed.cache import CacheError, EmbeddingCache, embed_cached
+from pipeline.embed.embed_cli import embed_units, main, vectors_of
 
 
 class CountingEmbedder:
@@ -45,7 +45,7 @@ def units(fixtures: Path, name: str) -> pd.DataFrame:
 
 
 def read_units_jsonl(path: Path) -> pd.DataFrame:
-    from pipeline.schema import conform
+    from pipeline.common.schema import conform
 
     return conform(pd.read_json(path, lines=True, dtype={"raw_start": "Int64", "raw_end": "Int64"}), UNITS)
 

@@ -10,10 +10,9 @@ import pyarrow as pa
 import pytest
 from seed_stages import CODEBOOK, ROOT, seed_tables
 
-from pipeline.config import EmbedConfig, EngineConfig
-from pipeline.engine import LocalEngine, map_partitions, open_engine, partitions_by_key
-from pipeline.io import read_table, write_table
-from pipeline.schema import (
+from pipeline.common.config import EmbedConfig, EngineConfig
+from pipeline.common.engine import LocalEngine, map_partitions, open_engine, partitions_by_key
+from pipeline.common.schema import (
     CLEAN_UTTERANCES,
     DOCUMENTS,
     EMBEDDINGS,
@@ -24,18 +23,19 @@ from pipeline.schema import (
     UTTERANCES,
     Table,
 )
+from pipeline.common.storage import read_table, write_table
 
 PART = 7  # small partitions: the seeds' 5 documents and 66 utterances span several partitions and row groups
 
 
 def run_chain(tmp: Path, engine_cfg: EngineConfig, embed: bool = False) -> dict[str, pd.DataFrame]:
     """ingest -> clean -> attribute -> segment (-> embed with the hashing backend) on the seeds."""
-    from pipeline.concepts import load_forms
-    from pipeline.config import load_yaml
-    from pipeline.embed import embed_to
-    from pipeline.embed_cache import EmbeddingCache
-    from pipeline.ingest import TABLES_OUT, run_to
-    from pipeline.partitioned import attribute_to, clean_to, segment_to
+    from pipeline.common.concepts import load_forms
+    from pipeline.common.config import load_yaml
+    from pipeline.embed.cache import EmbeddingCache
+    from pipeline.embed.embed_cli import embed_to
+    from pipeline.ingest.ingest_cli import TABLES_OUT, run_to
+    from pipeline.prepare.partitioned import attribute_to, clean_to, segment_to
 
     params = seed_tables()["params"]
     seeds = tuple(c for c in params.corpora if c.name == "seeds")
@@ -65,7 +65,7 @@ def run_chain(tmp: Path, engine_cfg: EngineConfig, embed: bool = False) -> dict[
 
 
 def _loads() -> int:
-    from pipeline.embed import LOADS
+    from pipeline.embed.embed_cli import LOADS
 
     return LOADS["count"]
 
@@ -87,7 +87,7 @@ def test_partitioned_local_equals_in_memory(tmp_path):
         pd.testing.assert_frame_equal(got[name], on_disk(expected, table, tmp_path / f"ref_{name}.parquet"), obj=name)
     assert got["clean_metrics"] == ref["clean"].metrics
     assert got["segment_metrics"] == ref["segment_metrics"]
-    from pipeline.attribute import attribute_metrics
+    from pipeline.prepare.attribute_cli import attribute_metrics
 
     assert got["attribute_metrics"] == attribute_metrics(ref["attributed"], ref["participants"])
     assert len(got["units"]) == 494 and got["clean_metrics"]["seeds"]["utterance_invariant_holds"]
@@ -136,9 +136,9 @@ def test_local_engine_and_helpers():
 
 
 def test_embed_to_matches_in_memory_and_counts_cache(tmp_path):
-    from pipeline.embed import embed_to, embed_units
-    from pipeline.embed_cache import EmbeddingCache
-    from pipeline.embedders import make_embedder
+    from pipeline.common.embedders import make_embedder
+    from pipeline.embed.cache import EmbeddingCache
+    from pipeline.embed.embed_cli import embed_to, embed_units
 
     units = seed_tables()["units"]
     write_table(units, UNITS, tmp_path / "units.parquet")
@@ -156,7 +156,7 @@ def test_embed_to_matches_in_memory_and_counts_cache(tmp_path):
 
 def test_stage_clis_stream_on_the_configured_engine(tmp_path):
     """clean's CLI reads params.engine (partition_size) and writes the same table as the in-memory core."""
-    from pipeline.clean import main
+    from pipeline.prepare.clean_cli import main
 
     ref = seed_tables()
     write_table(ref["utterances"], UTTERANCES, tmp_path / "u.parquet")
@@ -170,7 +170,7 @@ def test_stage_clis_stream_on_the_configured_engine(tmp_path):
 
 
 def test_map_row_chunks_equals_whole_matrix():
-    from pipeline.engine import map_row_chunks
+    from pipeline.common.engine import map_row_chunks
 
     x = np.arange(30, dtype=float).reshape(10, 3)
     protos = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 1.0]])

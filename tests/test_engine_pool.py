@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from test_engine import PART, run_chain
 
-from pipeline.concepts import load_forms, spans_of, tag_spans
-from pipeline.config import EngineConfig
-from pipeline.engine import MAX_BATCH, LocalEngine, open_engine
+from pipeline.common.concepts import load_forms, spans_of, tag_spans
+from pipeline.common.config import EngineConfig
+from pipeline.common.engine import MAX_BATCH, LocalEngine, open_engine
 
 TABLES = ("documents", "utterances", "problems", "skipped", "clean", "removals", "attributed", "participants",
           "units", "segment_problems")
@@ -102,9 +102,9 @@ def test_pool_workers_exit_when_the_stage_process_is_killed(tmp_path):
     import subprocess
     import sys
 
-    from pipeline.engine import alive
+    from pipeline.common.engine import alive
 
-    script = ("import sys, time\nfrom pipeline.engine import LocalEngine\nif __name__ == '__main__':\n"
+    script = ("import sys, time\nfrom pipeline.common.engine import LocalEngine\nif __name__ == '__main__':\n"
               "    e = LocalEngine(2)\n    assert list(e.imap(abs, [-1, -2, -3])) == [1, 2, 3]\n"
               "    print(*e.worker_pids(), flush=True)\n    time.sleep(60)\n")
     (tmp_path / "stage.py").write_text(script, encoding="utf-8")
@@ -124,8 +124,8 @@ def test_errors_crossing_the_pool_keep_their_fields():
     """Items and results cross process boundaries pickled: the pipeline's multi-field errors must survive it."""
     import pickle
 
-    from pipeline.adapters.base import SourceError
-    from pipeline.fetch import FetchError
+    from pipeline.acquire.fetch import FetchError
+    from pipeline.ingest.adapters.base import SourceError
 
     err = pickle.loads(pickle.dumps(SourceError("malformed-xml", "a.xml line 3: not well-formed", "a.xml:3")))
     assert (type(err), err.reason, err.detail, err.location, str(err)) == (

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline import eval_frames
-from pipeline.io import read_json
+from pipeline.common.storage import read_json
+from pipeline.evaluation import frame_splits_cli as eval_frames
 from tests.test_frames import _run_stage, _tiny_project
 
 

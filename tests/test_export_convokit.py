@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.adapters.base import Source, get_adapter
-from pipeline.config import IngestConfig
-from pipeline.export import timestamp, to_convokit
-from pipeline.io import write_table
-from pipeline.schema import DOCUMENTS, UTTERANCES, frame
+from pipeline.common.config import IngestConfig
+from pipeline.common.schema import DOCUMENTS, UTTERANCES, frame
+from pipeline.common.storage import write_table
+from pipeline.export.export_cli import timestamp, to_convokit
+from pipeline.ingest.adapters.base import Source, get_adapter
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPORTS = ROOT / "tests" / "fixtures" / "exports"

@@ -5,15 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pipeline.config import FrameConfig
-from pipeline.frame_features import (
+from pipeline.common.config import FrameConfig
+from pipeline.frames.features import (
     FeatureBuilder,
     StackedFramer,
     make_batch,
     uses_block,
     utterance_vectors,
 )
-from pipeline.frame_sequence import Transitions, count_transitions, forward_backward
+from pipeline.frames.sequence import Transitions, count_transitions, forward_backward
 from tests.frame_toys import select_on_runs, toy_units
 
 

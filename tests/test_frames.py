@@ -9,38 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline import frames as stage
-from pipeline.coding_core import align_unit_codes, align_utterance_codes, text_key
-from pipeline.config import ConfigError, EmbedConfig, FrameConfig, load_params, load_yaml
-from pipeline.embed import embeddings_frame
-from pipeline.embedders import HashingEmbedder, make_embedder
-from pipeline.frame_cv import candidates, grouped_folds, with_options
-from pipeline.frame_features import (
-    FeatureBuilder,
-    StackedFramer,
-    make_batch,
-    smooth_by_utterance,
-    uses_block,
-    utterance_vectors,
-)
-from pipeline.framing import (
-    SupervisedFramer,
-    ZeroShotFramer,
-    aggregate_utterances,
-    contextualise,
-    frame_topic_crosstab,
-    load_frames,
-)
-from pipeline.io import read_json, read_table, write_table
-from pipeline.schema import (
-    EMBEDDINGS,
-    FRAME_TOPICS,
-    UNIT_FRAMES,
-    UNIT_TOPICS,
-    UNITS,
-    UTTERANCE_FRAMES,
-)
-from pipeline.validation import (
+from pipeline.common.agreement import (
     bootstrap_ci,
     cohen_kappa,
     confusion,
@@ -48,6 +17,37 @@ from pipeline.validation import (
     macro_f1,
     per_class,
     report,
+)
+from pipeline.common.codes import align_unit_codes, align_utterance_codes, text_key
+from pipeline.common.config import ConfigError, EmbedConfig, FrameConfig, load_params, load_yaml
+from pipeline.common.embedders import HashingEmbedder, make_embedder
+from pipeline.common.schema import (
+    EMBEDDINGS,
+    FRAME_TOPICS,
+    UNIT_FRAMES,
+    UNIT_TOPICS,
+    UNITS,
+    UTTERANCE_FRAMES,
+)
+from pipeline.common.storage import read_json, read_table, write_table
+from pipeline.embed.embed_cli import embeddings_frame
+from pipeline.frames import frame_cli as stage
+from pipeline.frames.cv import candidates, grouped_folds, with_options
+from pipeline.frames.features import (
+    FeatureBuilder,
+    StackedFramer,
+    make_batch,
+    smooth_by_utterance,
+    uses_block,
+    utterance_vectors,
+)
+from pipeline.frames.framers import (
+    SupervisedFramer,
+    ZeroShotFramer,
+    aggregate_utterances,
+    contextualise,
+    frame_topic_crosstab,
+    load_frames,
 )
 from tests.frame_toys import select_on_runs, toy_units
 
@@ -377,9 +377,9 @@ def seed_inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
              "embeddings": Path(os.environ.get("FRAMES_EMBEDDINGS", PROCESSED / "embeddings.parquet"))}
     if all(p.exists() for p in paths.values()):
         return paths
-    from pipeline.embed import embed_texts, embeddings_frame
-    from pipeline.io import write_table
-    from pipeline.schema import UTTERANCES
+    from pipeline.common.schema import UTTERANCES
+    from pipeline.common.storage import write_table
+    from pipeline.embed.embed_cli import embed_texts, embeddings_frame
     from tests.seed_stages import seed_tables
 
     tables, out = seed_tables(), tmp_path_factory.mktemp("seed_inputs")

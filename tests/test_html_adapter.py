@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.adapters.base import Source, SourceError
-from pipeline.adapters.html import ADAPTER
-from pipeline.config import IngestConfig, load_yaml
-from pipeline.eval_extraction import evaluate, id_key, score_page
-from pipeline.schema import DOCUMENTS, UTTERANCES, frame
-from pipeline.textnorm import decode
+from pipeline.common.config import IngestConfig, load_yaml
+from pipeline.common.schema import DOCUMENTS, UTTERANCES, frame
+from pipeline.common.textnorm import decode
+from pipeline.evaluation.extraction_cli import evaluate, id_key, score_page
+from pipeline.ingest.adapters.base import Source, SourceError
+from pipeline.ingest.adapters.html import ADAPTER
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "html"
 ROOT = Path(__file__).resolve().parents[1]

@@ -7,9 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline.config import load_params
-from pipeline.ingest import run
-from pipeline.textnorm import decode, normalize_text
+from pipeline.common.config import load_params
+from pipeline.common.textnorm import decode, normalize_text
+from pipeline.ingest.ingest_cli import run
 
 ROOT = Path(__file__).resolve().parents[1]
 

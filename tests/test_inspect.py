@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import inspect as inspect_cmd
+from pipeline.ingest import inspect_cli as inspect_cmd
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPORTS = ROOT / "tests" / "fixtures" / "exports"
@@ -71,7 +71,7 @@ def test_unknown_format_and_usage_errors(tmp_path: Path) -> None:
 
 
 def test_url_goes_through_fetch_url(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    import pipeline.fetch as fetch
+    import pipeline.acquire.fetch as fetch
 
     seen: list[str] = []
 

@@ -1,6 +1,6 @@
 """Interruptions (issue 10): a stage killed mid-write leaves the previous outputs intact; the rerun recovers.
 
-The child process runs the real ingest CLI with pipeline.io.atomic_path wrapped so that it pauses after
+The child process runs the real ingest CLI with pipeline.common.storage.atomic_path wrapped so that it pauses after
 writing the temporary utterances file (before the rename); the test SIGKILLs it there.
 """
 
@@ -15,15 +15,15 @@ from pathlib import Path
 
 import yaml
 
-from pipeline.io import read_table
-from pipeline.schema import TABLES
+from pipeline.common.schema import TABLES
+from pipeline.common.storage import read_table
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTS = {"documents": "documents", "utterances": "utterances", "problems": "problems", "skipped": "skipped_spans"}
 CHILD = """
 import contextlib, sys, time
 from pathlib import Path
-import pipeline.io as io
+import pipeline.common.storage as io
 real = io.atomic_path
 
 @contextlib.contextmanager

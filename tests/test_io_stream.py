@@ -6,8 +6,14 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.io import TableWriter, count_rows, iter_row_groups, read_table, write_table
-from pipeline.schema import PROBLEMS
+from pipeline.common.schema import PROBLEMS
+from pipeline.common.storage import (
+    TableWriter,
+    count_rows,
+    iter_row_groups,
+    read_table,
+    write_table,
+)
 
 
 def rows(n: int, start: int = 0) -> pd.DataFrame:

@@ -18,10 +18,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from thread_render import EXTENSIONS, RENDERERS, Comment, Thread, threads
 
-from pipeline.adapters.base import REGISTRY, Parsed, Source, SourceError, get_adapter
-from pipeline.config import load_params
-from pipeline.schema import DOCUMENTS, PROBLEMS, UTTERANCES, frame
-from pipeline.textnorm import normalize_text
+from pipeline.common.config import load_params
+from pipeline.common.schema import DOCUMENTS, PROBLEMS, UTTERANCES, frame
+from pipeline.common.textnorm import normalize_text
+from pipeline.ingest.adapters.base import REGISTRY, Parsed, Source, SourceError, get_adapter
 
 CFG = load_params(Path(__file__).resolve().parents[1] / "params.yaml").ingest
 SETTINGS = settings(max_examples=50, deadline=None, suppress_health_check=list(HealthCheck))

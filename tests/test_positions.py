@@ -9,12 +9,12 @@ import pandas as pd
 import pytest
 import yaml
 
-from pipeline.config import ConfigError, PositionsConfig, load_yaml
-from pipeline.io import read_json, read_table
-from pipeline.participant_positions import layout, participant_positions
-from pipeline.positions import align_annotations, main, score_roles
-from pipeline.role_eval import cv_predict, cv_threshold, evaluate
-from pipeline.roles import (
+from pipeline.common.config import ConfigError, PositionsConfig, load_yaml
+from pipeline.common.storage import read_json, read_table
+from pipeline.positions.participants import layout, participant_positions
+from pipeline.positions.positions_cli import align_annotations, main, score_roles
+from pipeline.positions.role_model import cv_predict, cv_threshold, evaluate
+from pipeline.positions.roles import (
     Role,
     assign,
     concept_contexts,
@@ -160,8 +160,8 @@ def _stage_inputs(tmp_path, root, fixtures, frame_column="frame"):
                           "author": author, "text": s, "clean_start": 0, "clean_end": len(s), "raw_start": None,
                           "raw_end": None, "concepts": found})
     pd.DataFrame(utts).to_parquet(tmp_path / "utts.parquet")
-    from pipeline.io import write_table
-    from pipeline.schema import UNITS
+    from pipeline.common.schema import UNITS
+    from pipeline.common.storage import write_table
     write_table(pd.DataFrame(units), UNITS, tmp_path / "units.parquet")
     pd.DataFrame([{"unit_id": "d/post/s0", "text": "Social Media is about tools and tactics.", "concept": "social_media",
                    "role": "tool", "note": ""}]).to_csv(tmp_path / "ann.csv", index=False)

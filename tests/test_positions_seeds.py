@@ -11,12 +11,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline.config import PositionsConfig, load_params, load_yaml
-from pipeline.io import read_table
-from pipeline.relations import extract_relations, load_rules
-from pipeline.replies import load_stance_rules, participant_index, reply_edges
-from pipeline.roles import load_concepts, load_roles, unit_concepts
-from pipeline.schema import UNITS
+from pipeline.common.config import PositionsConfig, load_params, load_yaml
+from pipeline.common.schema import UNITS
+from pipeline.common.storage import read_table
+from pipeline.positions.relations import extract_relations, load_rules
+from pipeline.positions.replies import load_stance_rules, participant_index, reply_edges
+from pipeline.positions.roles import load_concepts, load_roles, unit_concepts
 
 CFG = PositionsConfig()
 
@@ -161,8 +161,8 @@ def test_seed_reply_stances(seeds, root):
 
 @pytest.mark.slow
 def test_seed_role_model_floors(seeds, coded, root):
-    from pipeline.embedders import make_embedder
-    from pipeline.positions import align_annotations, embed_role_texts, score_roles
+    from pipeline.common.embedders import make_embedder
+    from pipeline.positions.positions_cli import align_annotations, embed_role_texts, score_roles
 
     cfg = load_params(root / "params.yaml").positions.model_copy(update={"bootstrap": 0})
     roles, concepts = load_roles(seeds["codebook"]), load_concepts(seeds["codebook"])

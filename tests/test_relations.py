@@ -5,15 +5,15 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from pipeline.config import ConfigError, PositionsConfig, load_yaml
-from pipeline.relations import (
+from pipeline.common.config import ConfigError, PositionsConfig, load_yaml
+from pipeline.positions.relations import (
     compile_pattern,
     extract_relations,
     load_rules,
     template,
     unit_relations,
 )
-from pipeline.roles import find_mentions, load_concepts
+from pipeline.positions.roles import find_mentions, load_concepts
 
 CFG = PositionsConfig()
 

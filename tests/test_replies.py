@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from pipeline.config import ConfigError, PositionsConfig, load_yaml
-from pipeline.replies import (
+from pipeline.common.config import ConfigError, PositionsConfig, load_yaml
+from pipeline.positions.replies import (
     classify_stance,
     load_stance_rules,
     participant_index,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipeline.report import build_metrics, build_pages
+from pipeline.common.schema import DOCUMENTS, PROBLEMS, SKIPPED, UTTERANCES, frame
+from pipeline.report.report_cli import build_metrics, build_pages
 from pipeline.report.threads import build_trees
-from pipeline.schema import DOCUMENTS, PROBLEMS, SKIPPED, UTTERANCES, frame
 
 PAYLOAD = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned=2">'
 

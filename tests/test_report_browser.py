@@ -187,9 +187,9 @@ def tiny_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The hand-built hostile tables of tests/report_tables.py written to Parquet and run through the report CLI."""
     import json
 
-    from pipeline.io import write_table
-    from pipeline.report import main
-    from pipeline.schema import TABLES
+    from pipeline.common.schema import TABLES
+    from pipeline.common.storage import write_table
+    from pipeline.report.report_cli import main
     from tests.report_tables import all_tables, metrics
     from tests.test_report_pages import FIGS
 

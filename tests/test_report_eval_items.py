@@ -9,18 +9,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.config import PositionsConfig
-from pipeline.eval_items import combine, eval_items, frame_items, role_items, stance_items
-from pipeline.io import read_json, read_table, write_table
-from pipeline.positions import score_roles, score_roles_items, validate_stances
-from pipeline.report import build_pages, read_eval_items
+from pipeline.common.config import PositionsConfig
+from pipeline.common.eval_items import combine, eval_items, frame_items, role_items, stance_items
+from pipeline.common.schema import EVAL_ITEMS
+from pipeline.common.storage import read_json, read_table, write_table
+from pipeline.positions.positions_cli import score_roles, score_roles_items, validate_stances
+from pipeline.report.report_cli import build_pages, read_eval_items
 from pipeline.report.validation_page import (
     evaluation,
     find_evaluations,
     item_confusion,
     validation_context,
 )
-from pipeline.schema import EVAL_ITEMS
 from tests.report_tables import PAYLOAD, base_tables, position_tables
 
 ROLE_IDS = ["tool", "strategy", "unclear"]
@@ -64,7 +64,7 @@ def test_frame_items_pairs_and_intercoder() -> None:
 
 
 def test_frame_stage_writes_items_matching_its_matrices(tmp_path: Path, fixtures: Path) -> None:
-    from pipeline import frames as stage
+    from pipeline.frames import frame_cli as stage
     from tests.test_frames import _tiny_project
 
     p = _tiny_project(tmp_path)
@@ -109,7 +109,7 @@ def test_role_items_drop_left_out_predictions() -> None:
 
 
 def test_score_roles_items_match_role_metrics() -> None:
-    from pipeline.roles import Role
+    from pipeline.positions.roles import Role
 
     roles = [Role(r, r[0], "d", (), ()) for r in ROLE_IDS]
     emb = np.array([[1.0, 0.0], [0.0, 1.0], [0.6, -0.8], [0.6, 0.8], [1.0, 0.0]])

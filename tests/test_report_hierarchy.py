@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.report import build_pages
+from pipeline.common.schema import TOPIC_HIERARCHY, TOPICS, UNIT_TOPICS, frame
 from pipeline.report.hierarchy import Merge, clickable_merges, dendrogram_merges, merge_rows, values
+from pipeline.report.report_cli import build_pages
 from pipeline.report.topics_page import topics_context
-from pipeline.schema import TOPIC_HIERARCHY, TOPICS, UNIT_TOPICS, frame
 from tests.report_tables import PAYLOAD, base_tables
 
 

@@ -11,11 +11,8 @@ import pytest
 import yaml
 from scrape_server import FaultServer
 
-from pipeline.config import ConfigError, CorpusConfig, ScrapeConfig
-from pipeline.fetch import Fetcher, FetchError, fetch_url
-from pipeline.io import read_table
-from pipeline.schema import PROBLEMS
-from pipeline.scrape import (
+from pipeline.acquire.fetch import Fetcher, FetchError, fetch_url
+from pipeline.acquire.scrape_cli import (
     FAILURES_NAME,
     INDEX_NAME,
     Decision,
@@ -28,6 +25,9 @@ from pipeline.scrape import (
     read_jsonl,
     scrape_corpus,
 )
+from pipeline.common.config import ConfigError, CorpusConfig, ScrapeConfig
+from pipeline.common.schema import PROBLEMS
+from pipeline.common.storage import read_table
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "scrape"
 FAST = ScrapeConfig(
@@ -391,7 +391,7 @@ def test_cli_rejects_unknown_corpus_and_escaping_names(tmp_path, capsys):
 
 
 def test_ingest_sees_only_the_pages_not_the_index(server, tmp_path):
-    from pipeline.ingest import read_corpus_files
+    from pipeline.ingest.ingest_cli import read_corpus_files
 
     urls = [server.base + "/post1.html", server.base + "/missing.html"]
     _run(tmp_path, _params(tmp_path, urls))

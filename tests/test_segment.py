@@ -9,14 +9,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.align import align
-from pipeline.clean import Patterns, clean_text
-from pipeline.concepts import load_forms
-from pipeline.config import SegmentConfig, load_params, load_yaml
-from pipeline.io import read_json, read_table, write_table
-from pipeline.schema import CLEAN_UTTERANCES, PROBLEMS, UNITS, frame
-from pipeline.segment import main, merge_short, pysbd_splitter, segment, sentence_spans
-from pipeline.textnorm import decode, normalize_text
+from pipeline.common.concepts import load_forms
+from pipeline.common.config import SegmentConfig, load_params, load_yaml
+from pipeline.common.schema import CLEAN_UTTERANCES, PROBLEMS, UNITS, frame
+from pipeline.common.storage import read_json, read_table, write_table
+from pipeline.common.textnorm import decode, normalize_text
+from pipeline.prepare.align import align
+from pipeline.prepare.clean_cli import Patterns, clean_text
+from pipeline.prepare.segment_cli import main, merge_short, pysbd_splitter, segment, sentence_spans
 from tests.seed_stages import CODEBOOK, PARAMS, seed_tables
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "segment"
@@ -151,7 +151,7 @@ def test_seed_unit_spans_slice_raw_back():
     assert t["segment_problems"].empty and units.raw_start.notna().all()
     for r in units.itertuples():
         raw = t["sources"][utt.source_file[r.utterance_id]]
-        # Normalisation is whitespace only (pipeline.textnorm), so the raw slice normalises to the unit.
+        # Normalisation is whitespace only (pipeline.common.textnorm), so the raw slice normalises to the unit.
         assert normalize_text(raw[r.raw_start:r.raw_end]) == r.text, r.unit_id
         assert utt.clean_text[r.utterance_id][r.clean_start:r.clean_end] == r.text
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.adapters.base import Source, SourceError
-from pipeline.adapters.thread_text import ADAPTER
-from pipeline.config import IngestConfig, ThreadTextConfig
+from pipeline.common.config import IngestConfig, ThreadTextConfig
+from pipeline.ingest.adapters.base import Source, SourceError
+from pipeline.ingest.adapters.thread_text import ADAPTER
 
 CFG = IngestConfig(thread_text=ThreadTextConfig(
     comment_headings=(r"^\d+\s+(Replies|Comments)\b",), closing_lines=("^Comments are closed", "^Leave a reply"),

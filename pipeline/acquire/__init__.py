@@ -1,0 +1,1 @@
+"""Acquiring material: polite fetching and the `scrape` command."""

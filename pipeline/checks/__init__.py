@@ -1,0 +1,1 @@
+"""The `conservation` stage: every source item accounted for."""

@@ -1,0 +1,1 @@
+"""The `code` command: coding sheets out and coded sheets back in."""

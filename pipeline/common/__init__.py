@@ -1,0 +1,1 @@
+"""Shared code: typed config, table schemas and storage, engine, text normalisation, codebook, agreement metrics."""

@@ -1,0 +1,1 @@
+"""The `embed` stage: unit embeddings through a persistent cache."""

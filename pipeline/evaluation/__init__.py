@@ -1,0 +1,1 @@
+"""The `evaluate` command: evaluations on real data (extraction, frame splits, ArgKP)."""

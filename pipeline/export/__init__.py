@@ -1,0 +1,1 @@
+"""The `export` command: the corpus in other toolkits' formats (ConvoKit)."""

@@ -1,0 +1,71 @@
+"""The frame stage's inputs, read and checked once: config, codebook frames, units and vectors, codes, topics."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pipeline.common.config import Params, load_params, load_yaml
+from pipeline.common.embedders import make_embedder
+from pipeline.common.schema import EMBEDDINGS, UNIT_CODES, UNIT_TOPICS, UNITS, UTTERANCE_CODES
+from pipeline.common.storage import read_table
+from pipeline.frames.features import UnitBatch, make_batch, uses_block, utterance_vectors
+from pipeline.frames.framers import Frame, contextualise, load_frames, prototype_vectors
+
+
+def add_input_args(ap: argparse.ArgumentParser) -> None:
+    """The options naming what `read_inputs` reads (units, embeddings, codebook, params, coder1's codes)."""
+    ap.add_argument("--units", type=Path, required=True)
+    ap.add_argument("--embeddings", type=Path, required=True)
+    ap.add_argument("--codebook", type=Path, required=True)
+    ap.add_argument("--params", type=Path, default=Path("params.yaml"))
+    ap.add_argument("--unit-codes", type=Path, required=True, help="coder1 unit annotations CSV")
+    ap.add_argument("--utterance-codes", type=Path, required=True, help="coder1 utterance annotations CSV")
+
+
+def load_codes(path: Path | None, table: Any) -> pd.DataFrame:
+    """An annotations CSV (empty table when no path)."""
+    if path is None:
+        return pd.DataFrame(columns=table.names)
+    return pd.read_csv(path, dtype=str, keep_default_na=False)[table.names]
+
+
+@dataclass(frozen=True)
+class FrameInputs:
+    """What framing reads: its config, the codebook frames, units with their batch, codes, topics, prototypes."""
+
+    params: Params
+    frames: list[Frame]
+    units: pd.DataFrame
+    batch: UnitBatch
+    codes: dict[str, pd.DataFrame | None]
+    topics: pd.DataFrame | None
+    prototypes: np.ndarray
+
+
+def read_inputs(args: argparse.Namespace) -> FrameInputs:
+    """Read and check the stage's inputs named by `args` (ValueError/ConfigError/FileNotFoundError on bad input)."""
+    params = load_params(args.params)
+    frames = load_frames(load_yaml(args.codebook), str(args.codebook))
+    units = read_table(args.units, UNITS).sort_values("unit_id", kind="stable").reset_index(drop=True)
+    emb = read_table(args.embeddings, EMBEDDINGS).set_index("unit_id")
+    missing = sorted(set(units["unit_id"]) - set(emb.index))
+    if missing:
+        raise ValueError(f"{args.embeddings}: no vectors for {len(missing)} units (e.g. {missing[:3]})")
+    raw = np.stack([np.asarray(v, dtype=np.float64) for v in emb.loc[units["unit_id"], "vector"]])
+    cfg, embedder = params.frame, make_embedder(params.embed)
+    utt_vectors = utterance_vectors(units, embedder.embed) if uses_block(cfg, "utterance") else None
+    batch = make_batch(units, raw, contextualise(raw, units["utterance_id"].tolist(), cfg.context_weight), utt_vectors)
+    optional = {"second": getattr(args, "second_coder", None), "independent": getattr(args, "independent_coder", None)}
+    codes = {"units": load_codes(args.unit_codes, UNIT_CODES),
+             "utterances": load_codes(args.utterance_codes, UTTERANCE_CODES),
+             **{k: load_codes(path, UNIT_CODES) if path else None for k, path in optional.items()}}
+    topics_path = getattr(args, "unit_topics", None)
+    topics = read_table(topics_path, UNIT_TOPICS) if topics_path and topics_path.exists() else None
+    # Both routes are always validated (for comparison); the zero-shot one needs frame prototypes.
+    return FrameInputs(params, frames, units, batch, codes, topics, prototype_vectors(frames, embedder.embed))

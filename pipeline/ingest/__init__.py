@@ -1,0 +1,1 @@
+"""The `ingest` stage (and `inspect`): sources in every format -> documents, utterances, problems."""

@@ -1,0 +1,169 @@
+"""HTML pages: the post through trafilatura, the comment thread through generic repeated-block detection.
+
+Rows: the post (position 0, depth 0, kind "post", text = trafilatura's main text) and every comment and
+pingback found by `pipeline.ingest.adapters.html_comments` (depth >= 1, document order). Manifest values
+(source.meta: title, post_author, url, date, platform) win over extracted ones. Utterance ids use the
+comment's DOM id when it has one (unique in the page), else its position.
+
+Offsets: char_start/char_end locate the comment's own element in the decoded HTML: its start tag is
+found on the element's source line (lxml `sourceline`) as the k-th `<tag` of that line, checked against
+its id; the end is the matching end tag (same-tag nesting counted), cut at the start of the first nested
+reply it contains, or, for unclosed elements, the start of the next element. dt/dd layouts span from the
+header's start to the body's end. Null when the start tag cannot be found (parser-implied elements);
+the post's offsets are null because trafilatura's main text is assembled from several elements.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any
+
+import trafilatura
+from lxml import etree
+from lxml import html as lxml_html
+
+from pipeline.common.config import IngestConfig
+from pipeline.common.storage import sha256_bytes
+from pipeline.common.textnorm import DecodeError, decode, normalize_text
+from pipeline.ingest.adapters.base import Parsed, Source, SourceError, doc_id, utterance_id
+from pipeline.ingest.adapters.html_comments import Found, find_comments
+from pipeline.ingest.adapters.html_dom import DomIndex, SpanLocator, iso_date
+
+_OPEN = re.compile(r"<(html|body)[\s>]", re.I)
+_CLOSE = re.compile(r"</(html|body)\s*>", re.I)
+_SNIFF = re.compile(rb"<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>]", re.I)
+
+
+def _problem(source: Source, reason: str, detail: str, location: str | None = None) -> dict[str, Any]:
+    return {"corpus": source.corpus, "source": source.path, "location": location, "stage": "ingest",
+            "reason": reason, "detail": f"{source.path}: {detail}"}
+
+
+def _without_comments(root: lxml_html.HtmlElement, found: list[Found]) -> lxml_html.HtmlElement:
+    """A copy of the page without the found comments and forms (neither is the post's text or byline)."""
+    order = {el: i for i, el in enumerate(root.iter())}
+    drop = {order[e] for f in found for e in (f.element, f.body_element) if e is not None}
+    drop |= {i for el, i in order.items() if el.tag == "form"}
+    tree = copy.deepcopy(root)
+    for i, el in enumerate(list(tree.iter())):
+        if i in drop and el.getparent() is not None:
+            el.drop_tree()
+    return tree
+
+
+def _main_text(tree: lxml_html.HtmlElement, url: str | None) -> dict[str, Any]:
+    """trafilatura's main text and metadata (title, author, date, sitename), empty values as None."""
+    doc = trafilatura.bare_extraction(tree, url=url, with_metadata=True, include_comments=False,
+                                      include_tables=True, favor_precision=False)
+    if doc is None:
+        return {}
+    got = doc if isinstance(doc, dict) else doc.as_dict()
+    return {k: got.get(k) or None for k in ("text", "title", "author", "date", "sitename", "url")}
+
+
+def _platform(root: lxml_html.HtmlElement, names: tuple[str, ...]) -> str | None:
+    """The first configured platform named by a <meta name="generator">, else that tag's first word."""
+    gens = [(m.get("content") or "").strip().lower() for m in root.iter("meta")
+            if (m.get("name") or "").lower() == "generator" and (m.get("content") or "").strip()]
+    for name in names:
+        if any(name in g for g in gens):
+            return name
+    return gens[0].split()[0] if gens else None
+
+
+def _spans(found: list[Found], loc: SpanLocator, ix: DomIndex) -> list[tuple[int | None, int | None]]:
+    """Character offsets of each comment's own element (see the module doc)."""
+    starts = [loc.start(f.element) for f in found]
+    out: list[tuple[int | None, int | None]] = []
+    for k, f in enumerate(found):
+        start = starts[k]
+        if start is None:
+            out.append((None, None))
+            continue
+        last = f.body_element if f.body_element is not None else f.element
+        last_start = start if last is f.element else loc.start(last)
+        end = loc.end(last, last_start) if last_start is not None else None
+        nested = [s for j, s in enumerate(starts) if s is not None and j != k and ix.inside(found[j].element, f.element)]
+        if nested and end is not None:
+            end = min(end, min(nested))
+        out.append((start, end))
+    return out
+
+
+def _row(source: Source, did: str, uid: str, parent: str | None, position: int, depth: int, kind: str,
+         author: str | None, evidence: str | None, date: str | None, text: str,
+         span: tuple[int | None, int | None]) -> dict[str, Any]:
+    return {"corpus": source.corpus, "doc_id": did, "utterance_id": uid, "parent_id": parent,
+            "position": position, "depth": depth, "kind": kind, "author": author,
+            "author_evidence": evidence, "date": date, "text": text, "source_file": source.path,
+            "char_start": span[0], "char_end": span[1]}
+
+
+def parse_html(text: str, source: Source, params: IngestConfig) -> Parsed:
+    """Rows for one decoded HTML page."""
+    try:
+        root = lxml_html.document_fromstring(text.encode("utf-8"), parser=lxml_html.HTMLParser(encoding="utf-8"))
+    except (etree.ParserError, ValueError) as e:
+        raise SourceError("bad-html", f"{source.path}: not parseable as HTML: {e}") from None
+    out = Parsed()
+    meta = source.meta
+    did = doc_id(source.corpus, str(meta.get("id") or source.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]))
+    found = find_comments(root, params.html)
+    extracted = _main_text(_without_comments(root, found), meta.get("url"))
+    if not extracted.get("text"):
+        if not found:
+            raise SourceError("no-text", f"{source.path}: HTML with no text: no main text and no comments found")
+        out.problems.append(_problem(source, "no-main-text", "trafilatura found no main text; post text left empty"))
+    if _OPEN.search(text) and not _CLOSE.search(text):
+        out.problems.append(_problem(source, "truncated-html", f"the page ends at character {len(text)} without "
+                                     "</body> or </html> (truncated download?); read what is there",
+                                     f"char {len(text)}"))
+    strip = re.compile(params.html.post_author_strip_pattern, re.I)
+    post_author = meta.get("post_author") or strip.sub("", extracted.get("author") or "").strip() or None
+    date = meta.get("date") or iso_date(extracted.get("date"))
+    out.documents.append({
+        "corpus": source.corpus, "doc_id": did, "title": meta.get("title") or extracted.get("title"),
+        "url": meta.get("url") or extracted.get("url"), "post_author": post_author,
+        "date": None if date is None else str(date), "platform": meta.get("platform") or _platform(root, params.html.platforms),
+        "format": "html", "source_file": source.path, "source_sha256": sha256_bytes(source.data),
+    })
+    evidence = "manifest:post_author" if meta.get("post_author") else ("trafilatura:author" if post_author else None)
+    post_id = utterance_id(did, "post")
+    out.utterances.append(_row(source, did, post_id, None, 0, 0, "post", post_author, evidence,
+                               None if date is None else str(date), normalize_text(extracted.get("text") or ""),
+                               (None, None)))
+    ix = DomIndex(root)
+    spans = _spans(found, SpanLocator(text, ix), ix)
+    ids = [f.dom_id for f in found]
+    local = [i if i and ids.count(i) == 1 and i != "post" else str(k + 1) for k, i in enumerate(ids)]
+    for k, f in enumerate(found):
+        parent = post_id if f.parent is None else utterance_id(did, local[f.parent])
+        out.utterances.append(_row(source, did, utterance_id(did, local[k]), parent, k + 1, f.depth, f.kind,
+                                   f.author, f.author_evidence, f.date, f.text, spans[k]))
+    return out
+
+
+class HtmlAdapter:
+    """Adapter for saved or fetched HTML pages with a post and its reader comments."""
+
+    name = "html"
+
+    def sniff(self, data: bytes, path: str) -> bool:
+        """True for .html/.htm files or bytes that start like an HTML document."""
+        return path.lower().endswith((".html", ".htm")) or bool(_SNIFF.search(data[:4096]))
+
+    def parse(self, source: Source, params: IngestConfig) -> Parsed:
+        """Parse one page; SourceError when it is empty, binary or not HTML."""
+        if not source.data.strip():
+            raise SourceError("empty-file", f"{source.path}: empty file")
+        try:
+            text, _ = decode(source.data)
+        except DecodeError as e:
+            raise SourceError("not-text", f"{source.path}: {e}") from None
+        if not re.search(r"<[A-Za-z!]", text):
+            raise SourceError("not-html", f"{source.path}: no HTML markup found")
+        return parse_html(text, source, params)
+
+
+ADAPTER = HtmlAdapter()

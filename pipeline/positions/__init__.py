@@ -1,0 +1,1 @@
+"""The `positions` stage: concept roles, relations, participant positions, reply network."""

@@ -1,0 +1,1 @@
+"""The `clean`, `attribute` and `segment` stages: cleaned, attributed utterances and argument units."""

@@ -1,0 +1,1 @@
+"""The `cluster` and `stability` stages: BERTopic topics over the unit embeddings."""

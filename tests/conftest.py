@@ -35,8 +35,8 @@ def fixtures() -> Path:
 @pytest.fixture()
 def tiny_frames(fixtures: Path):
     """The three frames of tests/fixtures/frames/codebook.yaml (tools, org, other)."""
+    from pipeline.common.codebook import load_frames
     from pipeline.common.config import load_yaml
-    from pipeline.frames.framers import load_frames
 
     return load_frames(load_yaml(fixtures / "frames" / "codebook.yaml"))
 

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 
 from pipeline.common.config import FrameConfig
+from pipeline.frames.batch import make_batch
 from pipeline.frames.cv import Selection, select_options
-from pipeline.frames.features import make_batch
 
 
 def toy_units(texts: dict[str, list[str]], concepts: dict[str, list[str]] | None = None) -> pd.DataFrame:

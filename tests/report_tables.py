@@ -21,7 +21,7 @@ from pipeline.common.schema import (
     UNITS,
     UTTERANCE_FRAMES,
     UTTERANCES,
-    frame,
+    make_table,
 )
 
 PAYLOAD = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned=2">'
@@ -42,25 +42,25 @@ def _unit(doc: str, utt: str, i: int, author: str | None, text: str, concepts: l
 
 def base_tables() -> dict[str, pd.DataFrame]:
     """Two documents (one dated), three utterances, four units."""
-    docs = frame([{"corpus": "t", "doc_id": "t/d", "title": f"Doc {PAYLOAD}", "url": None, "post_author": "Pat",
+    docs = make_table([{"corpus": "t", "doc_id": "t/d", "title": f"Doc {PAYLOAD}", "url": None, "post_author": "Pat",
                    "date": "2011-03-02", "platform": None, "format": "thread_text", "source_file": "t.txt",
                    "source_sha256": "0"},
                   {"corpus": "t", "doc_id": "t/e", "title": None, "url": None, "post_author": "Kim", "date": None,
                    "platform": None, "format": "thread_text", "source_file": "t.txt", "source_sha256": "0"}], DOCUMENTS)
-    utts = frame([_utt("t/d", "post", None, 0, "Pat", "CRM is a tool. Buy it."),
+    utts = make_table([_utt("t/d", "post", None, 0, "Pat", "CRM is a tool. Buy it."),
                   _utt("t/d", "c1", "post", 1, PAYLOAD, PAYLOAD),
                   _utt("t/e", "post", None, 0, "Kim", "Strategy first.")], UTTERANCES)
-    units = frame([_unit("t/d", "post", 0, "Pat", "CRM is a tool.", ["crm"]),
+    units = make_table([_unit("t/d", "post", 0, "Pat", "CRM is a tool.", ["crm"]),
                    _unit("t/d", "post", 1, "Pat", "Buy it.", []),
                    _unit("t/d", "c1", 0, PAYLOAD, PAYLOAD, ["crm"]),
                    _unit("t/e", "post", 0, "Kim", "Strategy first.", ["strategy"])], UNITS)
-    problems = frame([], PROBLEMS)
+    problems = make_table([], PROBLEMS)
     clean = {"t/d/post": "CRM is a tool. Buy it.", "t/d/c1": PAYLOAD, "t/e/post": "Strategy first."}
-    attributed = frame([{**r, "clean_text": clean[r["utterance_id"]], "commentluv": None, "signature": None,
+    attributed = make_table([{**r, "clean_text": clean[r["utterance_id"]], "commentluv": None, "signature": None,
                          "included": True, "exclusion_reason": None, "author_confidence": 1.0}
                         for r in utts.to_dict("records")], CLEAN_UTTERANCES)
     units.loc[units["unit_id"] == "t/d/post/s1", ["clean_start", "clean_end"]] = [15, 22]
-    return {"documents": docs, "utterances": utts, "problems": problems, "skipped": frame([], SKIPPED), "units": units,
+    return {"documents": docs, "utterances": utts, "problems": problems, "skipped": make_table([], SKIPPED), "units": units,
             "attributed": attributed}
 
 
@@ -68,9 +68,9 @@ def frame_tables() -> dict[str, pd.DataFrame]:
     """Frames: post/s0 MF 0.9, post/s1 MF 0.4, c1/s0 OT 0.7, e/post/s0 OT 0.8."""
     rows = [("t/d/post", "t/d/post/s0", MF, 0.9), ("t/d/post", "t/d/post/s1", MF, 0.4),
             ("t/d/c1", "t/d/c1/s0", OT, 0.7), ("t/e/post", "t/e/post/s0", OT, 0.8)]
-    uf = frame([{"corpus": "t", "utterance_id": u, "unit_id": i, "frame": f, "score": s, "method": "zeroshot"}
+    uf = make_table([{"corpus": "t", "utterance_id": u, "unit_id": i, "frame": f, "score": s, "method": "zeroshot"}
                 for u, i, f, s in rows], UNIT_FRAMES)
-    utf = frame([{"corpus": "t", "utterance_id": u, "frame": f, "score": 1.0, "n_units": n, "share_frames": [OT, MF],
+    utf = make_table([{"corpus": "t", "utterance_id": u, "frame": f, "score": 1.0, "n_units": n, "share_frames": [OT, MF],
                   "shares": sh} for u, f, n, sh in (("t/d/post", MF, 2, [0.0, 1.0]), ("t/d/c1", OT, 1, [1.0, 0.0]),
                                                     ("t/e/post", OT, 1, [1.0, 0.0]))], UTTERANCE_FRAMES)
     return {"unit_frames": uf, "utterance_frames": utf}
@@ -78,10 +78,10 @@ def frame_tables() -> dict[str, pd.DataFrame]:
 
 def topic_tables() -> dict[str, pd.DataFrame]:
     """Topic 0 = the d/post units, topic -1 = the rest."""
-    ut = frame([{"corpus": "t", "doc_id": i[:3], "unit_id": i, "author": None, "topic": t, "probability": None,
+    ut = make_table([{"corpus": "t", "doc_id": i[:3], "unit_id": i, "author": None, "topic": t, "probability": None,
                  "outlier": t == -1} for i, t in (("t/d/post/s0", 0), ("t/d/post/s1", 0), ("t/d/c1/s0", -1),
                                                   ("t/e/post/s0", -1))], UNIT_TOPICS)
-    topics = frame([{"topic": 0, "name": "0_crm_tool", "size": 2, "share": 0.5, "keywords": ["crm", PAYLOAD],
+    topics = make_table([{"topic": 0, "name": "0_crm_tool", "size": 2, "share": 0.5, "keywords": ["crm", PAYLOAD],
                      "keyword_scores": [0.2, 0.1], "representative_unit_ids": ["t/d/post/s0"],
                      "representative_texts": ["CRM is a tool."]},
                     {"topic": -1, "name": "-1_strategy", "size": 2, "share": 0.5, "keywords": ["strategy"],
@@ -92,30 +92,30 @@ def topic_tables() -> dict[str, pd.DataFrame]:
 def position_tables() -> dict[str, pd.DataFrame]:
     """Pat: crm tool (post/s0); the hostile speaker: crm strategy; Kim: strategy evolution; replies and pairs."""
     hp = "t/hostile"
-    parts = frame([{"corpus": "t", "participant_id": "t/pat", "name": "Pat", "aliases": ["Pat", "pat"],
+    parts = make_table([{"corpus": "t", "participant_id": "t/pat", "name": "Pat", "aliases": ["Pat", "pat"],
                     "n_utterances": 1, "documents": ["t/d"]},
                    {"corpus": "t", "participant_id": hp, "name": PAYLOAD, "aliases": [PAYLOAD], "n_utterances": 1,
                     "documents": ["t/d"]},
                    {"corpus": "t", "participant_id": "t/kim", "name": "Kim", "aliases": ["Kim"], "n_utterances": 1,
                     "documents": ["t/e"]}], PARTICIPANTS)
-    pos = frame([{"corpus": "t", "participant_id": p, "name": n, "concept": c, "dominant_role": r, "roles": rs,
+    pos = make_table([{"corpus": "t", "participant_id": p, "name": n, "concept": c, "dominant_role": r, "roles": rs,
                   "role_shares": sh, "n_units": len(ids), "unit_ids": ids, "frames": [], "frame_shares": []}
                  for p, n, c, r, rs, sh, ids in (
                      ("t/pat", "Pat", "crm", "tool", ["tool"], [1.0], ["t/d/post/s0"]),
                      (hp, PAYLOAD, "crm", "strategy", ["strategy", "unclear"], [0.5, 0.5], ["t/d/c1/s0"]),
                      ("t/kim", "Kim", "strategy", "evolution", ["tool", "evolution"], [0.5, 0.5], ["t/e/post/s0"]))],
                 POSITIONS)
-    rel = frame([{"corpus": "t", "doc_id": "t/d", "utterance_id": "t/d/c1", "unit_id": "t/d/c1/s0", "author": PAYLOAD,
+    rel = make_table([{"corpus": "t", "doc_id": "t/d", "utterance_id": "t/d/c1", "unit_id": "t/d/c1/s0", "author": PAYLOAD,
                   "source": "crm", "relation": "opposed", "targets": ["strategy"], "negated": True, "cue": PAYLOAD,
                   "pattern": "opposed#0", "text": PAYLOAD}], RELATIONS)
-    pmap = frame([{"corpus": "t", "participant_id": p, "name": n, "n_units": k, "x": x, "y": 0.0, "dominant_role": r,
+    pmap = make_table([{"corpus": "t", "participant_id": p, "name": n, "n_units": k, "x": x, "y": 0.0, "dominant_role": r,
                    "dominant_frame": None, "roles": [], "role_shares": [], "frames": [], "frame_shares": []}
                   for p, n, k, x, r in (("t/pat", "Pat", 2, -1.0, "tool"), (hp, PAYLOAD, 1, 0.0, "strategy"),
                                         ("t/kim", "Kim", 1, 1.0, None))], PARTICIPANT_MAP)
-    replies = frame([{"corpus": "t", "doc_id": "t/d", "utterance_id": "t/d/c1", "parent_id": "t/d/post", "depth": 1,
+    replies = make_table([{"corpus": "t", "doc_id": "t/d", "utterance_id": "t/d/c1", "parent_id": "t/d/post", "depth": 1,
                       "replier": PAYLOAD, "replier_id": hp, "addressee": "Pat", "addressee_id": "t/pat",
                       "stance": "rebut", "cues": ["but"], "text": PAYLOAD}], REPLIES)
-    pairs = frame([{"corpus": "t", "replier_id": hp, "addressee_id": "t/pat", "n_replies": 1, "n_agree": 0,
+    pairs = make_table([{"corpus": "t", "replier_id": hp, "addressee_id": "t/pat", "n_replies": 1, "n_agree": 0,
                     "n_partly_agree": 0, "n_rebut": 1, "n_neutral": 0, "dominant_stance": "rebut",
                     "utterance_ids": ["t/d/c1"]}], REPLY_PAIRS)
     return {"participants": parts, "positions": pos, "relations": rel, "participant_map": pmap, "replies": replies,

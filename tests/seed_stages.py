@@ -19,9 +19,10 @@ def seed_tables() -> dict[str, Any]:
     from pipeline.common.concepts import load_forms
     from pipeline.common.config import load_params, load_yaml
     from pipeline.ingest.ingest_cli import run
-    from pipeline.prepare.attribute_cli import attribute
-    from pipeline.prepare.clean_cli import clean_utterances
-    from pipeline.prepare.segment_cli import read_sources, segment
+    from pipeline.prepare.attribution import attribute
+    from pipeline.prepare.cleaning import clean_utterances
+    from pipeline.prepare.partitioned import read_sources
+    from pipeline.prepare.segmentation import segment
 
     params = load_params(PARAMS)
     seeds = tuple(c for c in params.corpora if c.name == "seeds")

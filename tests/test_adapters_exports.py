@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.common.config import ExportsConfig, IngestConfig
-from pipeline.common.schema import DOCUMENTS, PROBLEMS, UTTERANCES, frame
+from pipeline.common.schema import DOCUMENTS, PROBLEMS, UTTERANCES, make_table
 from pipeline.ingest.adapters.base import Parsed, Source, SourceError, detect, get_adapter
 from pipeline.ingest.adapters.sourcemap import LineIndex, SpanFinder
 from pipeline.ingest.adapters.structured import Node, html_to_text, thread_order
@@ -25,7 +25,7 @@ def parse(name: str, fmt: str | None = None, meta: dict | None = None, cfg: Inge
     data = path.read_bytes()
     fmt = fmt or detect(data, str(path))
     out = get_adapter(fmt).parse(Source("fx", f"fx/{name}", data, meta or {}), cfg or IngestConfig())
-    frame(out.documents, DOCUMENTS), frame(out.utterances, UTTERANCES), frame(out.problems, PROBLEMS)
+    make_table(out.documents, DOCUMENTS), make_table(out.utterances, UTTERANCES), make_table(out.problems, PROBLEMS)
     return out
 
 

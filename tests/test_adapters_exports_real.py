@@ -13,7 +13,7 @@ from collections import Counter
 from pathlib import Path
 
 from pipeline.common.config import ExportsConfig, IngestConfig
-from pipeline.common.schema import DOCUMENTS, PROBLEMS, UTTERANCES, frame
+from pipeline.common.schema import DOCUMENTS, PROBLEMS, UTTERANCES, make_table
 from pipeline.ingest.adapters.base import Parsed, Source, detect, get_adapter
 
 REDDIT = "threads/reddit_json/fo7p5b_introducing-reddit-polls.json"
@@ -26,7 +26,7 @@ def parse(real_dir: Path, rel: str, fmt: str, cfg: IngestConfig | None = None) -
     data = (real_dir / rel).read_bytes()
     assert detect(data, rel) == fmt
     out = get_adapter(fmt).parse(Source("real", rel, data), cfg or IngestConfig())
-    frame(out.documents, DOCUMENTS), frame(out.utterances, UTTERANCES), frame(out.problems, PROBLEMS)
+    make_table(out.documents, DOCUMENTS), make_table(out.utterances, UTTERANCES), make_table(out.problems, PROBLEMS)
     return out
 
 

@@ -10,9 +10,10 @@ import pytest
 
 from pipeline.common.config import load_params
 from pipeline.common.names import edit_distance, first_name_match, name_key, resolve
-from pipeline.common.schema import CLEAN_UTTERANCES, DOCUMENTS, PARTICIPANTS, frame
+from pipeline.common.schema import CLEAN_UTTERANCES, DOCUMENTS, PARTICIPANTS, make_table
 from pipeline.common.storage import read_json, read_table, write_table
-from pipeline.prepare.attribute_cli import Rules, attribute, attribute_metrics, main, vocative
+from pipeline.prepare.attribute_cli import main
+from pipeline.prepare.attribution import Rules, attribute, attribute_metrics, vocative
 from tests.seed_stages import PARAMS, by_opening, seed_tables
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "attribute" / "thread.json"
@@ -35,7 +36,7 @@ def fixture_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
     docs = [{"corpus": "x", "doc_id": f"x/{d}", "title": None, "url": None, "post_author": a, "date": None,
              "platform": None, "format": "thread_text", "source_file": f"{d}.txt", "source_sha256": "0"}
             for d, a in raw["documents"].items()]
-    return frame(rows, CLEAN_UTTERANCES), frame(docs, DOCUMENTS)
+    return make_table(rows, CLEAN_UTTERANCES), make_table(docs, DOCUMENTS)
 
 
 @pytest.fixture(scope="module")

@@ -8,10 +8,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from pipeline.common.stage import EXIT_INPUT
 from pipeline.common.config import CleanConfig, ConfigError, load_params, parse_params
-from pipeline.common.schema import REMOVALS, UTTERANCES, frame
+from pipeline.common.schema import REMOVALS, UTTERANCES, make_table
 from pipeline.common.storage import read_json, read_table, write_table
-from pipeline.prepare.clean_cli import Patterns, clean_text, clean_utterances, main, nonspace
+from pipeline.prepare.clean_cli import main
+from pipeline.prepare.cleaning import Patterns, clean_text, clean_utterances, nonspace
 from tests.seed_stages import PARAMS, by_opening, seed_tables
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "clean" / "utterances.json"
@@ -27,7 +29,7 @@ def fixture_utterances() -> pd.DataFrame:
                      "depth": r["depth"], "kind": r["kind"], "author": None, "author_evidence": None,
                      "date": None, "text": r["text"], "source_file": f"{r['doc']}.txt",
                      "char_start": None, "char_end": None})
-    return frame(rows, UTTERANCES)
+    return make_table(rows, UTTERANCES)
 
 
 @pytest.fixture(scope="module")
@@ -115,7 +117,7 @@ def test_cli_writes_tables_and_metrics(tmp_path):
 def test_cli_missing_input_is_a_clear_error(tmp_path, capsys):
     code = main(["--params", str(PARAMS), "--utterances", str(tmp_path / "nope.parquet"), "--out", str(tmp_path / "o"),
                  "--removals", str(tmp_path / "r"), "--metrics", str(tmp_path / "m")])
-    assert code == 2 and "nope.parquet" in capsys.readouterr().err
+    assert code == EXIT_INPUT and "nope.parquet" in capsys.readouterr().err
 
 
 # --- the seed threads -------------------------------------------------------------------------

@@ -15,11 +15,11 @@ from thread_render import EXTENSIONS, RENDERERS, threads
 
 from pipeline.checks.conservation_cli import check_clean, check_file, count_items, summarize
 from pipeline.common.config import IngestConfig, load_params
-from pipeline.common.schema import DOCUMENTS, PROBLEMS, SKIPPED, UTTERANCES, frame
+from pipeline.common.schema import DOCUMENTS, PROBLEMS, SKIPPED, UTTERANCES, make_table
 from pipeline.common.textnorm import decode
 from pipeline.ingest.adapters.base import Parsed, Source, detect
 from pipeline.ingest.ingest_cli import drop_duplicate_docs, parse_source, run
-from pipeline.prepare.clean_cli import clean_utterances
+from pipeline.prepare.cleaning import clean_utterances
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPORTS = ROOT / "tests" / "fixtures" / "exports"
@@ -35,9 +35,9 @@ def conserve(files: list[tuple[str, bytes, str, dict]], cfg: IngestConfig = PARA
     out, seen = Parsed(), {}
     for path, data, fmt, meta in files:
         out.extend(drop_duplicate_docs(parse_source(Source("c", path, data, meta), fmt, cfg), seen))
-    utts, probs = frame(out.utterances, UTTERANCES), frame(out.problems, PROBLEMS)
-    skipped = frame(out.skipped, SKIPPED)
-    frame(out.documents, DOCUMENTS)
+    utts, probs = make_table(out.utterances, UTTERANCES), make_table(out.problems, PROBLEMS)
+    skipped = make_table(out.skipped, SKIPPED)
+    make_table(out.documents, DOCUMENTS)
     rows = [check_file(path, fmt if fmt != "auto" else (detect(data, path) or "unknown"), _text(data), utts, probs,
                        skipped, cfg.exports.wxr_post_types) for path, data, fmt, _ in files]
     cleaned = clean_utterances(utts, PARAMS.clean)
@@ -65,12 +65,12 @@ def test_seeds_conserve_lines_and_utterances() -> None:
 
 def test_thread_text_lost_line_is_detected() -> None:
     text = "T\n\nBody line.\n\nlost line\n"
-    utts = frame([{"corpus": "c", "doc_id": "c/x", "utterance_id": "c/x/post", "parent_id": None, "position": 0,
+    utts = make_table([{"corpus": "c", "doc_id": "c/x", "utterance_id": "c/x/post", "parent_id": None, "position": 0,
                    "depth": 0, "kind": "post", "author": None, "author_evidence": None, "date": None,
                    "text": "Body line.", "source_file": "x.txt", "char_start": 3, "char_end": 13}], UTTERANCES)
-    skipped = frame([{"corpus": "c", "doc_id": "c/x", "source_file": "x.txt", "char_start": 0, "char_end": 1,
+    skipped = make_table([{"corpus": "c", "doc_id": "c/x", "source_file": "x.txt", "char_start": 0, "char_end": 1,
                       "reason": "title", "text": "T"}], SKIPPED)
-    row = check_file("x.txt", "thread_text", text, utts, frame([], PROBLEMS), skipped)
+    row = check_file("x.txt", "thread_text", text, utts, make_table([], PROBLEMS), skipped)
     assert (row["balanced"], row["uncovered_lines"]) == (False, [5])
 
 

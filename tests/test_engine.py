@@ -87,7 +87,7 @@ def test_partitioned_local_equals_in_memory(tmp_path):
         pd.testing.assert_frame_equal(got[name], on_disk(expected, table, tmp_path / f"ref_{name}.parquet"), obj=name)
     assert got["clean_metrics"] == ref["clean"].metrics
     assert got["segment_metrics"] == ref["segment_metrics"]
-    from pipeline.prepare.attribute_cli import attribute_metrics
+    from pipeline.prepare.attribution import attribute_metrics
 
     assert got["attribute_metrics"] == attribute_metrics(ref["attributed"], ref["participants"])
     assert len(got["units"]) == 494 and got["clean_metrics"]["seeds"]["utterance_invariant_holds"]

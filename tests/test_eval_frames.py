@@ -49,7 +49,7 @@ def test_each_seed_scores_as_the_stage_does_with_that_seed(tmp_path: Path, fixtu
 @pytest.mark.parametrize("seeds", ["7,x", "7,7", ","])
 def test_bad_seed_lists_are_refused(seeds: str, capsys) -> None:
     with pytest.raises(SystemExit) as e:
-        eval_frames.parse_args(["--units", "u", "--embeddings", "e", "--codebook", "c", "--unit-codes", "a",
+        eval_frames.parser().parse_args(["--units", "u", "--embeddings", "e", "--codebook", "c", "--unit-codes", "a",
                                 "--utterance-codes", "b", "--seeds", seeds])
     assert e.value.code == 2 and f"--seeds {seeds!r}" in capsys.readouterr().err
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.common.config import IngestConfig
-from pipeline.common.schema import DOCUMENTS, UTTERANCES, frame
+from pipeline.common.schema import DOCUMENTS, UTTERANCES, make_table
 from pipeline.common.storage import write_table
 from pipeline.export.export_cli import timestamp, to_convokit
 from pipeline.ingest.adapters.base import Source, get_adapter
@@ -25,8 +25,8 @@ def tables(tmp_path: Path) -> tuple[Path, Path]:
     data = (EXPORTS / "disqus_small.xml").read_bytes()
     out = get_adapter("disqus_xml").parse(Source("fx", "fx/disqus_small.xml", data), IngestConfig())
     utts, docs = tmp_path / "utterances.parquet", tmp_path / "documents.parquet"
-    write_table(frame(out.utterances, UTTERANCES), UTTERANCES, utts)
-    write_table(frame(out.documents, DOCUMENTS), DOCUMENTS, docs)
+    write_table(make_table(out.utterances, UTTERANCES), UTTERANCES, utts)
+    write_table(make_table(out.documents, DOCUMENTS), DOCUMENTS, docs)
     return utts, docs
 
 
@@ -79,7 +79,7 @@ def test_unknown_authors_stay_distinct_speakers() -> None:
              "position": i, "depth": min(i, 1), "kind": "post" if i == 0 else "comment", "author": None,
              "author_evidence": None, "date": None, "text": "t", "source_file": "f", "char_start": None,
              "char_end": None} for i in range(3)]
-    files = to_convokit(frame(rows, UTTERANCES), pd.DataFrame(columns=DOCUMENTS.names))
+    files = to_convokit(make_table(rows, UTTERANCES), pd.DataFrame(columns=DOCUMENTS.names))
     assert sorted(files["speakers.json"]) == ["unknown:c/d/0", "unknown:c/d/1", "unknown:c/d/2"]
     assert files["utterances.jsonl"][1]["timestamp"] is None
 

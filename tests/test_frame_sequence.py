@@ -6,13 +6,9 @@ import numpy as np
 import pytest
 
 from pipeline.common.config import FrameConfig
-from pipeline.frames.features import (
-    FeatureBuilder,
-    StackedFramer,
-    make_batch,
-    uses_block,
-    utterance_vectors,
-)
+from pipeline.frames.batch import make_batch, utterance_vectors
+from pipeline.frames.features import FeatureBuilder, uses_block
+from pipeline.frames.framers import StackedFramer
 from pipeline.frames.sequence import Transitions, count_transitions, forward_backward
 from tests.frame_toys import select_on_runs, toy_units
 

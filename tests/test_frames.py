@@ -18,6 +18,7 @@ from pipeline.common.agreement import (
     per_class,
     report,
 )
+from pipeline.common.codebook import load_frames
 from pipeline.common.codes import align_unit_codes, align_utterance_codes, text_key
 from pipeline.common.config import ConfigError, EmbedConfig, FrameConfig, load_params, load_yaml
 from pipeline.common.embedders import HashingEmbedder, make_embedder
@@ -32,23 +33,13 @@ from pipeline.common.schema import (
 from pipeline.common.storage import read_json, read_table, write_table
 from pipeline.embed.embed_cli import embeddings_frame
 from pipeline.frames import frame_cli as stage
+from pipeline.frames import validation
+from pipeline.frames.aggregate import aggregate_utterances, frame_topic_crosstab
+from pipeline.frames.batch import contextualise, make_batch, utterance_vectors
 from pipeline.frames.cv import candidates, grouped_folds, with_options
-from pipeline.frames.features import (
-    FeatureBuilder,
-    StackedFramer,
-    make_batch,
-    smooth_by_utterance,
-    uses_block,
-    utterance_vectors,
-)
-from pipeline.frames.framers import (
-    SupervisedFramer,
-    ZeroShotFramer,
-    aggregate_utterances,
-    contextualise,
-    frame_topic_crosstab,
-    load_frames,
-)
+from pipeline.frames.features import FeatureBuilder, uses_block
+from pipeline.frames.framers import StackedFramer, SupervisedFramer, ZeroShotFramer
+from pipeline.frames.sequence import smooth_by_utterance
 from tests.frame_toys import select_on_runs, toy_units
 
 GOLD = ["A", "A", "A", "B", "B", "C", "C", "C", "C", "A"]
@@ -435,8 +426,8 @@ def test_real_supervised_route_holds_floor(seed_inputs: dict[str, Path]) -> None
     gold_utts = align_utterance_codes(pd.read_csv(ANN / "frames_utterances_coder1.csv", dtype=str,
                                                   keep_default_na=False), texts)[0]
     assert len(gold) >= 200
-    pred = stage.out_of_fold(units, x, frames, gold[["unit_id", "frame"]], cfg)
-    res = stage.evaluate(pred, gold[["unit_id", "frame"]], gold_utts[["utterance_id", "frame"]],
+    pred = validation.out_of_fold(units, x, frames, gold[["unit_id", "frame"]], cfg)
+    res = validation.agreement_with_codes(pred, gold[["unit_id", "frame"]], gold_utts[["utterance_id", "frame"]],
                          [f.id for f in frames], "other", cfg, 0)
     assert res["unit"]["macro_f1"] >= 0.60
     assert res["utterance"]["macro_f1"] >= 0.58
@@ -463,8 +454,8 @@ def test_real_stacked_route_nested_cv_holds_floor(seed_inputs: dict[str, Path]) 
     texts = units.sort_values(["utterance_id", "index"]).groupby("utterance_id")["text"].apply(" ".join).to_dict()
     gold_utts = align_utterance_codes(pd.read_csv(ANN / "frames_utterances_coder1.csv", dtype=str,
                                                   keep_default_na=False), texts)[0][["utterance_id", "frame"]]
-    pred = stage.out_of_fold(units, batch, frames, gold[["unit_id", "frame"]], cfg, None, gold_utts)
-    res = stage.evaluate(pred, gold[["unit_id", "frame"]], gold_utts, [f.id for f in frames], "other", cfg, 0)
+    pred = validation.out_of_fold(units, batch, frames, gold[["unit_id", "frame"]], cfg, None, gold_utts)
+    res = validation.agreement_with_codes(pred, gold[["unit_id", "frame"]], gold_utts, [f.id for f in frames], "other", cfg, 0)
     assert len(pred.attrs["chosen"]) == cfg.cv_folds
     assert res["unit"]["macro_f1"] >= 0.63
     assert res["utterance"]["macro_f1"] >= 0.65

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.common.config import IngestConfig, load_yaml
-from pipeline.common.schema import DOCUMENTS, UTTERANCES, frame
+from pipeline.common.schema import DOCUMENTS, UTTERANCES, make_table
 from pipeline.common.textnorm import decode
 from pipeline.evaluation.extraction_cli import evaluate, id_key, score_page
 from pipeline.ingest.adapters.base import Source, SourceError
@@ -147,8 +147,8 @@ def test_manifest_meta_wins_and_ids_use_manifest_id():
 @pytest.mark.parametrize("name", PAGES)
 def test_rows_follow_schema_stable_ids_and_spans(name):
     parsed, again = parse(name), parse(name)
-    frame(parsed.documents, DOCUMENTS)
-    frame(parsed.utterances, UTTERANCES)
+    make_table(parsed.documents, DOCUMENTS)
+    make_table(parsed.utterances, UTTERANCES)
     ids = [u["utterance_id"] for u in parsed.utterances]
     assert ids == [u["utterance_id"] for u in again.utterances] and len(set(ids)) == len(ids)
     text, _ = decode((FIX / name).read_bytes())

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from thread_render import EXTENSIONS, RENDERERS, Comment, Thread, threads
 
 from pipeline.common.config import load_params
-from pipeline.common.schema import DOCUMENTS, PROBLEMS, UTTERANCES, frame
+from pipeline.common.schema import DOCUMENTS, PROBLEMS, UTTERANCES, make_table
 from pipeline.common.textnorm import normalize_text
 from pipeline.ingest.adapters.base import REGISTRY, Parsed, Source, SourceError, get_adapter
 
@@ -46,7 +46,7 @@ def _parse(fmt: str, data: bytes, path: str, meta: dict | None = None) -> Parsed
     except SourceError as e:
         assert e.reason and path in e.detail
         return None
-    frame(out.documents, DOCUMENTS), frame(out.utterances, UTTERANCES), frame(out.problems, PROBLEMS)
+    make_table(out.documents, DOCUMENTS), make_table(out.utterances, UTTERANCES), make_table(out.problems, PROBLEMS)
     return out
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipeline.common.schema import DOCUMENTS, PROBLEMS, SKIPPED, UTTERANCES, frame
+from pipeline.common.schema import DOCUMENTS, PROBLEMS, SKIPPED, UTTERANCES, make_table
 from pipeline.report.report_cli import build_metrics, build_pages
 from pipeline.report.threads import build_trees
 
@@ -19,14 +19,14 @@ def utt(uid: str, parent: str | None, pos: int, depth: int, kind: str = "comment
 
 
 def tables() -> dict[str, pd.DataFrame]:
-    docs = frame([{"corpus": "t", "doc_id": "t/d", "title": "A <b>title</b>", "url": None, "post_author": "Pat",
+    docs = make_table([{"corpus": "t", "doc_id": "t/d", "title": "A <b>title</b>", "url": None, "post_author": "Pat",
                    "date": None, "platform": None, "format": "thread_text", "source_file": "t/d.txt",
                    "source_sha256": "0"}], DOCUMENTS)
-    utts = frame([utt("post", None, 0, 0, "post", "Pat"), utt("c1", "post", 1, 1, text=PAYLOAD),
+    utts = make_table([utt("post", None, 0, 0, "post", "Pat"), utt("c1", "post", 1, 1, text=PAYLOAD),
                   utt("c1.1", "c1", 2, 2, author="Pat"), utt("c2", "post", 3, 1, "pingback")], UTTERANCES)
-    problems = frame([{"corpus": "t", "source": "t/bad.txt", "location": None, "stage": "ingest",
+    problems = make_table([{"corpus": "t", "source": "t/bad.txt", "location": None, "stage": "ingest",
                        "reason": "empty-file", "detail": "t/bad.txt: file is empty"}], PROBLEMS)
-    return {"documents": docs, "utterances": utts, "problems": problems, "skipped": frame([], SKIPPED)}
+    return {"documents": docs, "utterances": utts, "problems": problems, "skipped": make_table([], SKIPPED)}
 
 
 def test_counts_metrics() -> None:

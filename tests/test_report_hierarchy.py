@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.common.schema import TOPIC_HIERARCHY, TOPICS, UNIT_TOPICS, frame
+from pipeline.common.schema import TOPIC_HIERARCHY, TOPICS, UNIT_TOPICS, make_table
 from pipeline.report.hierarchy import Merge, clickable_merges, dendrogram_merges, merge_rows, values
 from pipeline.report.report_cli import build_pages
 from pipeline.report.topics_page import topics_context
@@ -38,7 +38,7 @@ BY_TOPIC = {0: ["u0a", "u0b"], 1: ["u1"], 2: ["u2"]}
 def hierarchy() -> pd.DataFrame:
     """Both merges named alike (BERTopic does this): only their leaf sets tell them apart."""
     rows = [(4, [0, 1, 2], 3, 1, 0.9), (3, [0, 2], 2, 0, 0.5)]
-    return frame([{"parent_id": p, "parent_name": "same_name", "topics": t, "child_left_id": a,
+    return make_table([{"parent_id": p, "parent_name": "same_name", "topics": t, "child_left_id": a,
                    "child_left_name": "x", "child_right_id": b, "child_right_name": "y", "distance": d}
                   for p, t, a, b, d in rows], TOPIC_HIERARCHY)
 
@@ -77,9 +77,9 @@ def test_merge_table_rows() -> None:
 def topic_tables3() -> dict[str, pd.DataFrame]:
     """The four base units in topics 0 (two), 1 and 2, with the two-merge hierarchy above."""
     assign = {"t/d/post/s0": 0, "t/d/post/s1": 0, "t/d/c1/s0": 1, "t/e/post/s0": 2}
-    ut = frame([{"corpus": "t", "doc_id": u[:3], "unit_id": u, "author": None, "topic": t, "probability": None,
+    ut = make_table([{"corpus": "t", "doc_id": u[:3], "unit_id": u, "author": None, "topic": t, "probability": None,
                  "outlier": False} for u, t in assign.items()], UNIT_TOPICS)
-    topics = frame([{"topic": t, "name": f"{t}_{PAYLOAD}", "size": n, "share": n / 4, "keywords": ["k"],
+    topics = make_table([{"topic": t, "name": f"{t}_{PAYLOAD}", "size": n, "share": n / 4, "keywords": ["k"],
                      "keyword_scores": [0.1], "representative_unit_ids": [], "representative_texts": []}
                     for t, n in ((0, 2), (1, 1), (2, 1))], TOPICS)
     return {"unit_topics": ut, "topics": topics, "topic_hierarchy": hierarchy()}

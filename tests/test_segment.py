@@ -11,12 +11,14 @@ from hypothesis import strategies as st
 
 from pipeline.common.concepts import load_forms
 from pipeline.common.config import SegmentConfig, load_params, load_yaml
-from pipeline.common.schema import CLEAN_UTTERANCES, PROBLEMS, UNITS, frame
+from pipeline.common.schema import CLEAN_UTTERANCES, PROBLEMS, UNITS, make_table
 from pipeline.common.storage import read_json, read_table, write_table
 from pipeline.common.textnorm import decode, normalize_text
 from pipeline.prepare.align import align
-from pipeline.prepare.clean_cli import Patterns, clean_text
-from pipeline.prepare.segment_cli import main, merge_short, pysbd_splitter, segment, sentence_spans
+from pipeline.prepare.cleaning import Patterns, clean_text
+from pipeline.prepare.segment_cli import main
+from pipeline.prepare.segmentation import merge_short, segment, sentence_spans
+from pipeline.prepare.splitters import pysbd_splitter
 from tests.seed_stages import CODEBOOK, PARAMS, seed_tables
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "segment"
@@ -97,7 +99,7 @@ def fixture_frame() -> pd.DataFrame:
                      "char_start": start, "char_end": end, "clean_text": clean_text(text, pats).clean_text,
                      "commentluv": None, "signature": None, "included": True, "exclusion_reason": None,
                      "author_confidence": 0.8 if k else None})
-    return frame(rows, CLEAN_UTTERANCES)
+    return make_table(rows, CLEAN_UTTERANCES)
 
 
 @pytest.fixture(scope="module")

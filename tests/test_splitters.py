@@ -15,7 +15,7 @@ from pipeline.common.config import load_params, load_yaml
 from pipeline.common.textnorm import normalize_text
 from pipeline.ingest.adapters.base import Source
 from pipeline.prepare.align import align
-from pipeline.prepare.segment_cli import merge_short, segment, sentence_spans
+from pipeline.prepare.segmentation import merge_short, segment, sentence_spans
 from pipeline.prepare.splitters import get_splitter, pysbd_splitter, rules_spans
 from tests.seed_stages import CODEBOOK, PARAMS, seed_tables
 
@@ -73,7 +73,7 @@ FLOORS = {"reddit_json": 0.99, "wordpress_wxr": 0.95, "hackernews_html": 0.95}  
 
 def test_rules_agree_with_pysbd_on_real_threads(real_dir):
     from pipeline.ingest.ingest_cli import parse_source
-    from pipeline.prepare.clean_cli import Patterns, clean_text
+    from pipeline.prepare.cleaning import Patterns, clean_text
 
     params = load_params(PARAMS)
     pats, split = Patterns.from_config(params.clean), pysbd_splitter("en")

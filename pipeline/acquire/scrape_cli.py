@@ -17,7 +17,7 @@ from tqdm import tqdm
 
 from pipeline.acquire.fetch import Fetcher, FetchError, FetchResult, canonical_url, is_transient
 from pipeline.common.config import ConfigError, CorpusConfig, load_params
-from pipeline.common.schema import PROBLEMS, frame
+from pipeline.common.schema import PROBLEMS, make_table
 from pipeline.common.storage import atomic_path, sha256_bytes, sha256_text, write_json, write_table
 
 INDEX_NAME = "_index.jsonl"  # one JSON line per page on disk: file, url, final_url, fetched_at, ...
@@ -291,5 +291,5 @@ def main(argv: list[str]) -> int:
     if args.log_out:
         write_json(run_log, args.log_out)
     if args.problems_out:
-        write_table(frame(problems, PROBLEMS), PROBLEMS, args.problems_out)
+        write_table(make_table(problems, PROBLEMS), PROBLEMS, args.problems_out)
     return 0

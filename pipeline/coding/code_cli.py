@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.common.codebook import load_frames
 from pipeline.common.codes import (
     SheetError,
     align_unit_codes,
@@ -18,9 +19,8 @@ from pipeline.common.codes import (
     with_context,
 )
 from pipeline.common.config import ConfigError, load_yaml
-from pipeline.common.schema import PROBLEMS, UNIT_CODES, UNITS, UTTERANCE_CODES, frame
+from pipeline.common.schema import PROBLEMS, UNIT_CODES, UNITS, UTTERANCE_CODES, make_table
 from pipeline.common.storage import atomic_path, read_table, write_table
-from pipeline.frames.framers import load_frames
 
 SHEET_COLUMNS = ["unit_id", "doc_id", "utterance_id", "context_before", "text", "context_after", "frame", "coder", "note"]
 
@@ -59,7 +59,7 @@ def read_sheet(path: Path) -> pd.DataFrame:
 
 def problems_rows(errors: list[SheetError], source: str, corpus: str) -> pd.DataFrame:
     """Sheet errors as PROBLEMS rows."""
-    return frame([{"corpus": corpus, "source": source, "location": f"row {e.row}", "stage": "code",
+    return make_table([{"corpus": corpus, "source": source, "location": f"row {e.row}", "stage": "code",
                    "reason": e.reason, "detail": e.detail} for e in errors], PROBLEMS)
 
 

@@ -322,7 +322,7 @@ def conform(df: pd.DataFrame, table: Table) -> pd.DataFrame:
     return out
 
 
-def frame(rows: list[dict], table: Table) -> pd.DataFrame:
+def make_table(rows: list[dict], table: Table) -> pd.DataFrame:
     """Build a checked DataFrame of `table` from a list of row dicts."""
     if not rows:
         return empty_frame(table)

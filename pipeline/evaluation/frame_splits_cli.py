@@ -18,12 +18,13 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline.common.config import ConfigError
+from pipeline.common.codebook import residual_frame
+from pipeline.common.config import Params
 from pipeline.common.engine import map_partitions
+from pipeline.common.stage import command_parser, run_command
 from pipeline.common.storage import write_json
-from pipeline.frames.frame_cli import evaluate, gold_codes, out_of_fold
-from pipeline.frames.framers import residual_frame
 from pipeline.frames.inputs import FrameInputs, add_input_args, read_inputs
+from pipeline.frames.validation import agreement_with_codes, gold_codes, out_of_fold
 
 
 def seed_scores(inp: FrameInputs, seed: int) -> dict[str, Any]:
@@ -33,7 +34,7 @@ def seed_scores(inp: FrameInputs, seed: int) -> dict[str, Any]:
     if cfg.method == "zeroshot":
         raise ValueError("frame.method zeroshot has no training split to vary; use supervised or stacked")
     pred = out_of_fold(inp.units, inp.batch, inp.frames, gold, cfg, inp.prototypes, gold_utts)
-    res = evaluate(pred, gold, gold_utts, [f.id for f in inp.frames], residual_frame(inp.frames), cfg, 0)
+    res = agreement_with_codes(pred, gold, gold_utts, [f.id for f in inp.frames], residual_frame(inp.frames), cfg, 0)
     return {"seed": seed, **{f"{lvl}_{m}": res[lvl].get(m) for lvl in ("unit", "utterance") for m in ("macro_f1", "kappa", "n")},
             "chosen_per_outer_fold": pred.attrs.get("chosen")}
 
@@ -66,27 +67,26 @@ def _seeds(text: str) -> list[int]:
     return seeds
 
 
-def parse_args(argv: list[str]) -> argparse.Namespace:
+def parser() -> argparse.ArgumentParser:
     """Command-line options: the frame stage's inputs, the seeds and an optional JSON output."""
-    ap = argparse.ArgumentParser(prog="python -m pipeline evaluate frame-splits", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = command_parser("evaluate frame-splits", __doc__)
     add_input_args(ap)
     ap.add_argument("--seeds", type=_seeds, default=[42, 1, 2, 3], help="comma-separated frame.seed values")
     ap.add_argument("--out", type=Path, default=None, help="write the summary as JSON here")
-    return ap.parse_args(argv)
+    return ap
 
 
-def main(argv: list[str]) -> int:
+def run(args: argparse.Namespace, params: Params) -> int:
     """Validate once per seed (on the configured engine, a seed per task); print the table and the JSON."""
-    args = parse_args(argv)
-    try:
-        inp = read_inputs(args)
-        rows = map_partitions(partial(seed_scores, inp), args.seeds, inp.params.engine, desc="split seeds")
-    except (ConfigError, ValueError, FileNotFoundError, KeyError) as e:
-        sys.stderr.write(f"evaluate frame-splits: {e}\n")
-        return 1
+    inp = read_inputs(args, params)
+    rows = map_partitions(partial(seed_scores, inp), args.seeds, params.engine, desc="split seeds")
     summary = summarise(rows)
     if args.out:
         write_json(summary, args.out)
     sys.stdout.write(table(summary) + "\n" + json.dumps({k: v for k, v in summary.items() if k != "per_seed"}) + "\n")
     return 0
+
+
+def main(argv: list[str]) -> int:
+    """Run `evaluate frame-splits`."""
+    return run_command("evaluate frame-splits", argv, parser(), run)

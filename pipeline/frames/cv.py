@@ -12,9 +12,12 @@ import numpy as np
 import pandas as pd
 
 from pipeline.common.agreement import confusion, macro_f1
+from pipeline.common.codebook import Frame, residual_frame
 from pipeline.common.config import FrameConfig
-from pipeline.frames.features import UnitBatch, learn_transitions, post_process
-from pipeline.frames.framers import Frame, aggregate_utterances, make_framer, residual_frame
+from pipeline.frames.aggregate import aggregate_utterances
+from pipeline.frames.batch import UnitBatch
+from pipeline.frames.framers import make_framer
+from pipeline.frames.sequence import learn_transitions, post_process
 
 # Options applied to predicted probabilities (no refit needed); the rest need a refit per value.
 POST_HOC = ("stacked.smoothing", "stacked.sequence_weight", "utterance_aggregate")

@@ -1,60 +1,19 @@
-"""Framing core: codebook frames, framers (zero-shot, supervised) behind one Protocol, aggregation."""
+"""Framers behind one Protocol: zero-shot (cosine to codebook prototypes), supervised and stacked logistic
+regression; the registry that builds them from frame.method."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
-import pandas as pd
 
+from pipeline.common.codebook import Frame, residual_frame
 from pipeline.common.config import ConfigError, FrameConfig
-from pipeline.frames.features import StackedFramer, UnitBatch, vectors_of
-
-
-@dataclass(frozen=True)
-class Frame:
-    """One codebook frame: definition, inclusion/exclusion rules and example statements."""
-
-    id: str
-    label: str
-    definition: str
-    include: tuple[str, ...]
-    exclude: tuple[str, ...]
-    examples: tuple[str, ...]
-    residual: bool
-
-    @property
-    def prototype_texts(self) -> list[str]:
-        """Texts whose mean embedding is the frame's zero-shot prototype: definition and examples."""
-        return [self.definition, *self.examples]
-
-
-def load_frames(codebook: Mapping[str, Any], source: str = "codebook") -> tuple[Frame, ...]:
-    """The codebook's `frames:` section as Frame objects; exactly one frame is `residual: true`."""
-    section = codebook.get("frames") or {}
-    if not isinstance(section, Mapping) or len(section) < 2:
-        raise ConfigError(f"{source}: section 'frames' needs at least two frames")
-    frames = []
-    for fid, spec in section.items():
-        where = f"{source}: frames.{fid}"
-        if not isinstance(spec, Mapping) or not spec.get("definition"):
-            raise ConfigError(f"{where}: needs a 'definition'")
-        frames.append(Frame(
-            str(fid), str(spec.get("label", fid)), str(spec["definition"]),
-            tuple(map(str, spec.get("include") or ())), tuple(map(str, spec.get("exclude") or ())),
-            tuple(map(str, spec.get("examples") or ())), bool(spec.get("residual", False)),
-        ))
-    n_res = sum(f.residual for f in frames)
-    if n_res != 1:
-        raise ConfigError(f"{source}: frames must mark exactly one frame 'residual: true' (found {n_res})")
-    return tuple(frames)
-
-
-def residual_frame(frames: Sequence[Frame]) -> str:
-    """Id of the residual ('other') frame."""
-    return next(f.id for f in frames if f.residual)
+from pipeline.frames.batch import UnitBatch, unit_rows, vectors_of
+from pipeline.frames.features import FeatureBuilder
+from pipeline.frames.sequence import Transitions, learn_transitions, post_process
 
 
 @dataclass(frozen=True)
@@ -81,12 +40,6 @@ class Framer(Protocol):
         ...
 
 
-def _unit_rows(x: np.ndarray) -> np.ndarray:
-    x = np.asarray(x, dtype=np.float64)
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    return x / np.where(norms == 0, 1.0, norms)
-
-
 class ZeroShotFramer:
     """Cosine similarity to each frame's prototype; below `other_threshold` the residual frame wins."""
 
@@ -97,7 +50,7 @@ class ZeroShotFramer:
             raise ValueError(f"{len(frames)} frames but {len(prototypes)} prototypes")
         self.frame_ids = tuple(f.id for f in frames)
         self.residual = residual_frame(frames)
-        self.prototypes = _unit_rows(prototypes)
+        self.prototypes = unit_rows(prototypes)
         self.threshold = cfg.other_threshold
 
     def fit(self, x: np.ndarray | UnitBatch, y: Sequence[str]) -> ZeroShotFramer:
@@ -107,7 +60,7 @@ class ZeroShotFramer:
     def predict(self, x: np.ndarray | UnitBatch) -> FramePrediction:
         """Best frame by cosine; the residual frame when no frame reaches the threshold."""
         x = vectors_of(x)
-        sims = _unit_rows(x) @ self.prototypes.T if len(x) else np.zeros((0, len(self.frame_ids)))
+        sims = unit_rows(x) @ self.prototypes.T if len(x) else np.zeros((0, len(self.frame_ids)))
         best = sims.argmax(axis=1) if len(x) else np.zeros(0, dtype=int)
         score = sims[np.arange(len(best)), best] if len(x) else np.zeros(0)
         frame = np.array(self.frame_ids, dtype=object)[best] if len(x) else np.array([], dtype=object)
@@ -156,6 +109,62 @@ class SupervisedFramer:
         return FramePrediction(frame, scores[np.arange(len(x)), best], scores, self.frame_ids)
 
 
+class _Constant:
+    """Stand-in model when the training units carry a single frame."""
+
+    def __init__(self, label: str) -> None:
+        self.classes_ = np.array([label], dtype=object)
+
+    def predict_proba(self, z: Any) -> np.ndarray:
+        """Probability 1 for the only class."""
+        return np.ones((z.shape[0], 1))
+
+
+class StackedFramer:
+    """Logistic regression on stacked blocks; probabilities decoded along each utterance, then smoothed."""
+
+    name = "stacked"
+
+    def __init__(self, frames: Sequence[Frame], prototypes: np.ndarray | None, cfg: FrameConfig) -> None:
+        self.frame_ids = tuple(f.id for f in frames)
+        self.cfg = cfg
+        self.features = FeatureBuilder(cfg.stacked.blocks, prototypes, cfg)
+        self.model: Any = None
+        self.transitions: Transitions | None = None
+
+    def fit(self, x: UnitBatch, y: Sequence[str]) -> StackedFramer:
+        """Fit the feature blocks and the regression on labelled units."""
+        from sklearn.linear_model import LogisticRegression
+
+        if not isinstance(x, UnitBatch):
+            raise TypeError("StackedFramer needs a UnitBatch (pipeline.frames.batch.make_batch)")
+        unknown = sorted(set(y) - set(self.frame_ids))
+        if unknown:
+            raise ValueError(f"labels not in the codebook frames: {unknown}")
+        z = self.features.fit(x).transform(x)
+        if self.cfg.stacked.sequence_weight:  # only sequence decoding reads them
+            self.transitions = learn_transitions(x, y, self.frame_ids, self.cfg.stacked)
+        if len(set(y)) == 1:  # a tiny training fold: every unit gets its only frame
+            self.model = _Constant(str(y[0]))
+            return self
+        self.model = LogisticRegression(C=self.cfg.stacked.c, class_weight=self.cfg.class_weight, max_iter=3000,
+                                        random_state=self.cfg.seed).fit(z, list(y))
+        return self
+
+    def predict(self, x: UnitBatch) -> FramePrediction:
+        """Most probable frame after post-processing; score = its post-processed probability."""
+        if self.model is None:
+            raise RuntimeError("StackedFramer.predict called before fit")
+        scores = np.zeros((len(x), len(self.frame_ids)))
+        if len(x):
+            cols = [self.frame_ids.index(c) for c in self.model.classes_]
+            scores[:, cols] = self.model.predict_proba(self.features.transform(x))
+            scores = post_process(scores, x, self.transitions, self.cfg.stacked)
+        best = scores.argmax(axis=1)
+        return FramePrediction(np.array(self.frame_ids, dtype=object)[best], scores[np.arange(len(x)), best],
+                               scores, self.frame_ids)
+
+
 FRAMERS: dict[str, Callable[[Sequence[Frame], np.ndarray | None, FrameConfig], Framer]] = {
     "zeroshot": ZeroShotFramer,
     "supervised": SupervisedFramer,
@@ -172,73 +181,4 @@ def make_framer(name: str, frames: Sequence[Frame], prototypes: np.ndarray | Non
 
 def prototype_vectors(frames: Sequence[Frame], embed: Callable[[list[str]], np.ndarray]) -> np.ndarray:
     """One prototype per frame: the mean of its unit-normalised definition and example embeddings."""
-    return np.stack([_unit_rows(embed(f.prototype_texts)).mean(axis=0) for f in frames])
-
-
-def aggregate_utterances(
-    unit_frames: pd.DataFrame, frame_ids: Sequence[str], residual: str, ignore_residual: bool,
-    how: str = "vote", scores: np.ndarray | None = None,
-) -> pd.DataFrame:
-    """Per utterance: share of each frame among its units, and its frame.
-
-    how='vote': the most frequent frame (ties: larger summed unit score, then codebook order).
-    how='mean': the frame with the highest mean unit probability (`scores`, rows aligned with
-    `unit_frames`, columns `frame_ids`). With `ignore_residual` the residual frame wins only when
-    every unit is residual. Score = the share of units with the chosen frame.
-    Needs columns utterance_id, frame, score; returns utterance_id, frame, score, n_units, shares.
-    """
-    if how not in ("vote", "mean"):
-        raise ValueError(f"utterance aggregation {how!r}: choose vote or mean")
-    if how == "mean" and (scores is None or len(scores) != len(unit_frames)):
-        raise ValueError("utterance aggregation 'mean' needs one score row per unit")
-    rows = []
-    order = {f: i for i, f in enumerate(frame_ids)}
-    positions = pd.Series(np.arange(len(unit_frames)), index=unit_frames.index)
-    for utt, grp in unit_frames.groupby("utterance_id", sort=True):
-        counts = grp["frame"].value_counts()
-        sums = grp.groupby("frame")["score"].sum()
-        shares = [float(counts.get(f, 0)) / len(grp) for f in frame_ids]
-        candidates = [f for f in frame_ids if counts.get(f, 0) > 0]
-        if ignore_residual and any(f != residual for f in candidates):
-            candidates = [f for f in candidates if f != residual]
-            pool = [f for f in frame_ids if f != residual]
-        else:
-            pool = list(frame_ids) if not ignore_residual else candidates
-        if how == "mean":
-            mean = np.asarray(scores)[positions[grp.index].to_numpy()].mean(axis=0)
-            best = max(pool, key=lambda f: (round(float(mean[order[f]]), 12), -order[f]))
-        else:
-            best = min(candidates, key=lambda f: (-counts[f], -round(float(sums[f]), 12), order[f]))
-        rows.append({"utterance_id": utt, "frame": best, "score": shares[order[best]],
-                     "n_units": len(grp), "shares": shares})
-    return pd.DataFrame(rows, columns=["utterance_id", "frame", "score", "n_units", "shares"])
-
-
-def frame_topic_crosstab(unit_frames: pd.DataFrame, unit_topics: pd.DataFrame) -> pd.DataFrame:
-    """Frames x topics: units per cell, share within the frame and within the topic (long format)."""
-    merged = unit_frames[["unit_id", "frame"]].merge(unit_topics[["unit_id", "topic"]], on="unit_id", how="inner")
-    if merged.empty:
-        return pd.DataFrame(columns=["frame", "topic", "n_units", "share_of_frame", "share_of_topic"])
-    cells = merged.groupby(["frame", "topic"], sort=True).size().rename("n_units").reset_index()
-    cells["share_of_frame"] = cells["n_units"] / cells.groupby("frame")["n_units"].transform("sum")
-    cells["share_of_topic"] = cells["n_units"] / cells.groupby("topic")["n_units"].transform("sum")
-    cells["topic"] = cells["topic"].astype("int64")
-    cells["n_units"] = cells["n_units"].astype("int64")
-    return cells.reset_index(drop=True)
-
-
-def contextualise(x: np.ndarray, utterance_ids: Sequence[str], weight: float) -> np.ndarray:
-    """Unit vectors with their utterance's mean vector added (times `weight`), re-normalised.
-
-    The codebook codes a unit in its thread context (a unit with no cue takes the frame of the
-    argument it continues); this gives the framers the same view. weight 0 returns `x` unchanged.
-    """
-    x = np.asarray(x, dtype=np.float64)
-    if weight == 0 or not len(x):
-        return x
-    ids = np.asarray(utterance_ids)
-    _, inverse = np.unique(ids, return_inverse=True)
-    sums = np.zeros((inverse.max() + 1, x.shape[1]))
-    np.add.at(sums, inverse, x)
-    means = sums / np.bincount(inverse)[:, None]
-    return _unit_rows(x + weight * means[inverse])
+    return np.stack([unit_rows(embed(f.prototype_texts)).mean(axis=0) for f in frames])

@@ -1,4 +1,6 @@
-"""The frame stage's inputs, read and checked once: config, codebook frames, units and vectors, codes, topics."""
+"""The frame stage's inputs, read and checked once: codebook frames, units and their vectors, codes, topics.
+
+The reading side of the stage's edge, shared with `evaluate frame-splits`; everything after it is pure."""
 
 from __future__ import annotations
 
@@ -10,20 +12,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pipeline.common.config import Params, load_params, load_yaml
+from pipeline.common.codebook import Frame, load_codebook
+from pipeline.common.config import Params
 from pipeline.common.embedders import make_embedder
 from pipeline.common.schema import EMBEDDINGS, UNIT_CODES, UNIT_TOPICS, UNITS, UTTERANCE_CODES
 from pipeline.common.storage import read_table
-from pipeline.frames.features import UnitBatch, make_batch, uses_block, utterance_vectors
-from pipeline.frames.framers import Frame, contextualise, load_frames, prototype_vectors
+from pipeline.frames.batch import UnitBatch, contextualise, make_batch, utterance_vectors
+from pipeline.frames.features import uses_block
+from pipeline.frames.framers import prototype_vectors
 
 
 def add_input_args(ap: argparse.ArgumentParser) -> None:
-    """The options naming what `read_inputs` reads (units, embeddings, codebook, params, coder1's codes)."""
+    """The options naming what `read_inputs` reads (units, embeddings, codebook, coder1's codes)."""
     ap.add_argument("--units", type=Path, required=True)
     ap.add_argument("--embeddings", type=Path, required=True)
     ap.add_argument("--codebook", type=Path, required=True)
-    ap.add_argument("--params", type=Path, default=Path("params.yaml"))
     ap.add_argument("--unit-codes", type=Path, required=True, help="coder1 unit annotations CSV")
     ap.add_argument("--utterance-codes", type=Path, required=True, help="coder1 utterance annotations CSV")
 
@@ -48,10 +51,9 @@ class FrameInputs:
     prototypes: np.ndarray
 
 
-def read_inputs(args: argparse.Namespace) -> FrameInputs:
+def read_inputs(args: argparse.Namespace, params: Params) -> FrameInputs:
     """Read and check the stage's inputs named by `args` (ValueError/ConfigError/FileNotFoundError on bad input)."""
-    params = load_params(args.params)
-    frames = load_frames(load_yaml(args.codebook), str(args.codebook))
+    frames = list(load_codebook(args.codebook).frames)
     units = read_table(args.units, UNITS).sort_values("unit_id", kind="stable").reset_index(drop=True)
     emb = read_table(args.embeddings, EMBEDDINGS).set_index("unit_id")
     missing = sorted(set(units["unit_id"]) - set(emb.index))

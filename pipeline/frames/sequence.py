@@ -14,6 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pipeline.common.config import StackedFrameConfig
+from pipeline.frames.batch import UnitBatch, group_means
+
 
 @dataclass(frozen=True)
 class Transitions:
@@ -79,3 +82,22 @@ def forward_backward(scores: np.ndarray, utterance_ids: Sequence[str], positions
         post = fwd * bwd
         out[run] = post / post.sum(axis=1, keepdims=True)
     return out
+
+
+def smooth_by_utterance(scores: np.ndarray, utterance_ids: Sequence[str], weight: float) -> np.ndarray:
+    """(1 - weight) * unit probabilities + weight * the mean probabilities of the unit's utterance."""
+    if weight == 0 or not len(scores):
+        return np.asarray(scores, dtype=np.float64)
+    return (1 - weight) * scores + weight * group_means(scores, utterance_ids)
+
+
+def learn_transitions(batch: UnitBatch, y: Sequence[str], frame_ids: Sequence[str], cfg: StackedFrameConfig) -> Transitions:
+    """Frame transitions between adjacent coded units of the training utterances."""
+    return count_transitions(y, batch.utterance_ids, batch.positions, frame_ids, cfg.transition_prior)
+
+
+def post_process(scores: np.ndarray, batch: UnitBatch, trans: Transitions | None, cfg: StackedFrameConfig) -> np.ndarray:
+    """Unit probabilities -> sequence posteriors (weight cfg.sequence_weight) -> smoothed toward the utterance mean."""
+    if trans is not None and cfg.sequence_weight:
+        scores = forward_backward(scores, batch.utterance_ids, batch.positions, trans, cfg.sequence_weight)
+    return smooth_by_utterance(scores, batch.utterance_ids, cfg.smoothing)

@@ -15,7 +15,7 @@ import pandas as pd
 
 from pipeline.common.config import ConfigError, CorpusConfig, IngestConfig, load_params
 from pipeline.common.engine import Engine, LocalEngine, open_engine
-from pipeline.common.schema import DOCUMENTS, PROBLEMS, SKIPPED, UTTERANCES, frame
+from pipeline.common.schema import DOCUMENTS, PROBLEMS, SKIPPED, UTTERANCES, make_table
 from pipeline.common.storage import TableWriter
 from pipeline.common.textnorm import DecodeError, decode_detail
 from pipeline.ingest.adapters.base import Parsed, Source, SourceError, detect, get_adapter
@@ -133,10 +133,10 @@ def run(corpora: Iterable[CorpusConfig], params: IngestConfig, root: Path) -> di
         out.problems += problems
         out.extend(ingest_corpus(corpus, load_files(files), manifest, params, total=len(files)))
     return {
-        "documents": frame(out.documents, DOCUMENTS),
-        "utterances": frame(out.utterances, UTTERANCES),
-        "problems": frame(out.problems, PROBLEMS),
-        "skipped": frame(out.skipped, SKIPPED),
+        "documents": make_table(out.documents, DOCUMENTS),
+        "utterances": make_table(out.utterances, UTTERANCES),
+        "problems": make_table(out.problems, PROBLEMS),
+        "skipped": make_table(out.skipped, SKIPPED),
     }
 
 

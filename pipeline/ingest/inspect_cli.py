@@ -24,7 +24,7 @@ from pipeline.common.config import (
     ScrapeConfig,
     load_params,
 )
-from pipeline.common.schema import DOCUMENTS, PROBLEMS, UTTERANCES, frame
+from pipeline.common.schema import DOCUMENTS, PROBLEMS, UTTERANCES, make_table
 from pipeline.common.textnorm import DecodeError
 from pipeline.ingest.adapters.base import REGISTRY, Parsed, Source, SourceError, detect, get_adapter
 
@@ -141,7 +141,7 @@ def as_json(fmt: str, parsed: Parsed) -> dict[str, Any]:
     out: dict[str, Any] = {"format": fmt}
     for key, table, rows in (("documents", DOCUMENTS, parsed.documents), ("utterances", UTTERANCES, parsed.utterances),
                              ("problems", PROBLEMS, parsed.problems)):
-        frame(rows, table)  # raises ValueError when a row breaks the schema
+        make_table(rows, table)  # raises ValueError when a row breaks the schema
         out[key] = [{c: r.get(c) for c in table.names} for r in rows]
     return out
 

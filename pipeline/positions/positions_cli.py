@@ -24,7 +24,7 @@ from pipeline.common.schema import (
     REPLY_PAIRS,
     UNIT_ROLES,
     UNITS,
-    frame,
+    make_table,
 )
 from pipeline.common.storage import read_table, write_json, write_table, write_text
 from pipeline.positions.participants import (
@@ -257,7 +257,7 @@ def main(argv: list[str]) -> int:
     write_text(map_figure(pmap, "Participants: mean unit embedding + role and frame mix (PCA)"), args.out_map_figure)
     write_table(replies, REPLIES, args.out_replies)
     write_table(pairs, REPLY_PAIRS, args.out_reply_pairs)
-    write_table(frame(problems, PROBLEMS), PROBLEMS, args.out_problems)
+    write_table(make_table(problems, PROBLEMS), PROBLEMS, args.out_problems)
     write_json(metrics, args.out_metrics)
     if args.out_eval_items:
         write_table(items, EVAL_ITEMS, args.out_eval_items)

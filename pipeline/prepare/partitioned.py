@@ -33,7 +33,7 @@ from pipeline.common.schema import (
     REMOVALS,
     UNITS,
     UTTERANCES,
-    frame,
+    make_table,
 )
 from pipeline.common.storage import (
     TableWriter,
@@ -43,9 +43,10 @@ from pipeline.common.storage import (
     read_table,
     to_arrow,
 )
-from pipeline.prepare.attribute_cli import EVIDENCE_LABELS, attribute_rows
-from pipeline.prepare.clean_cli import CleanResult, clean_utterances
-from pipeline.prepare.segment_cli import decode_sources, read_source_bytes, segment
+from pipeline.common.textnorm import DecodeError, decode
+from pipeline.prepare.attribution import EVIDENCE_LABELS, attribute_rows
+from pipeline.prepare.cleaning import CleanResult, clean_utterances
+from pipeline.prepare.segmentation import segment
 
 
 def arrow_partitions(path: Path, table: Any, key: str, size: int) -> Iterator[Any]:
@@ -57,6 +58,31 @@ def arrow_partitions(path: Path, table: Any, key: str, size: int) -> Iterator[An
 
 def _n_parts(path: Path, size: int) -> int:
     return max(1, -(-count_rows(path) // max(1, size)))
+
+
+def read_sources(paths: set[str], root: Path) -> dict[str, str | None]:
+    """Decode each project-relative source file (None when missing or not text)."""
+    return decode_sources(read_source_bytes(paths, root))
+def read_source_bytes(paths: set[str], root: Path) -> dict[str, bytes | None]:
+    """The bytes of each project-relative source file (None when missing or unreadable)."""
+    out: dict[str, bytes | None] = {}
+    for p in sorted(paths):
+        try:
+            out[p] = (root / p).read_bytes()
+        except OSError:
+            out[p] = None
+    return out
+
+
+def decode_sources(raw: dict[str, bytes | None]) -> dict[str, str | None]:
+    """Decode source bytes (None when missing or not text)."""
+    out: dict[str, str | None] = {}
+    for p, data in raw.items():
+        try:
+            out[p] = None if data is None else decode(data)[0]
+        except DecodeError:
+            out[p] = None
+    return out
 
 
 # --- clean ---
@@ -147,7 +173,7 @@ class ParticipantTally:
             rows.append({"corpus": corpus, "participant_id": f"{corpus}/{key.replace(' ', '-')}", "name": names[0],
                          "aliases": sorted(self.aliases.get((corpus, key), set()) | set(names)),
                          "n_utterances": self.counts[(corpus, key)], "documents": sorted(self.docs[(corpus, key)])})
-        return frame(rows, PARTICIPANTS)
+        return make_table(rows, PARTICIPANTS)
 
 
 def _distinct(part: Any, column: str) -> list[Any]:

@@ -20,7 +20,7 @@ from pipeline.common.schema import (
     TOPICS,
     UNIT_TOPICS,
     UNITS,
-    frame,
+    make_table,
 )
 from pipeline.common.storage import read_table, write_json, write_table, write_text
 from pipeline.embed.embed_cli import vectors_of
@@ -41,7 +41,7 @@ def align(units: pd.DataFrame, embeddings: pd.DataFrame, emb_path: Path) -> tupl
     """Units that have an embedding, their matrix in unit order, and a problems row per unit without one."""
     emb = embeddings.drop_duplicates("unit_id").set_index("unit_id")
     has = units["unit_id"].isin(emb.index)
-    problems = frame([{"corpus": r.corpus, "source": str(emb_path), "location": r.unit_id, "stage": "cluster",
+    problems = make_table([{"corpus": r.corpus, "source": str(emb_path), "location": r.unit_id, "stage": "cluster",
                        "reason": "missing-embedding",
                        "detail": f"{emb_path}: no embedding for unit {r.unit_id}; left out of clustering"}
                       for r in units[~has].itertuples()], PROBLEMS)

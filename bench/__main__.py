@@ -45,10 +45,10 @@ def measured_shape(real: Path) -> Shape:
 
     from pipeline.common.config import load_params
     from pipeline.ingest.adapters.base import Source
-    from pipeline.ingest.ingest_cli import parse_source, run
+    from pipeline.ingest.reading import parse_source, read_corpora
 
     params = load_params(ROOT / "params.yaml")
-    frames, used = [run(params.corpora, params.ingest, ROOT)["utterances"]], ["seeds"]
+    frames, used = [read_corpora(params.corpora, params.ingest, ROOT)["utterances"]], ["seeds"]
     for fmt, rel in (("reddit_json", "threads/reddit_json"), ("wxr", "threads/wordpress_wxr"),
                      ("html", "threads/hackernews_html")):
         for path in sorted((real / rel).glob("*")) if (real / rel).is_dir() else []:

@@ -42,7 +42,7 @@ def chain(a: dict[str, Any]) -> dict[str, Any]:
     from pipeline.common.config import EngineConfig, load_params, load_yaml
     from pipeline.common.engine import open_engine
     from pipeline.common.storage import count_rows
-    from pipeline.ingest.ingest_cli import TABLES_OUT, run_to
+    from pipeline.ingest.reading import TABLES_OUT, read_corpora_to
     from pipeline.prepare.partitioned import attribute_to, clean_to, segment_to
 
     root, out = Path(a["root"]), Path(a["out"])
@@ -56,7 +56,7 @@ def chain(a: dict[str, Any]) -> dict[str, Any]:
     with open_engine(ecfg) as engine:
         times["engine_start"] = time.perf_counter() - t0
         t = time.perf_counter()
-        run_to(params.corpora, params.ingest, root, paths, engine, ecfg.partition_size)
+        read_corpora_to(params.corpora, params.ingest, root, paths, engine, ecfg.partition_size)
         times["ingest"] = time.perf_counter() - t
         peaks["ingest"] = peak_rss_mb()
         t = time.perf_counter()
@@ -97,7 +97,8 @@ def embed_ratio(a: dict[str, Any]) -> dict[str, Any]:
     from pipeline.common.schema import UNITS
     from pipeline.common.storage import read_table, write_table
     from pipeline.embed.cache import EmbeddingCache
-    from pipeline.embed.embed_cli import LOADS, embed_to, worker_embedder
+    from pipeline.embed.embed_cli import embed_to, worker_embedder
+    from pipeline.embed.embedding import LOADS
 
     units = read_table(Path(a["units"]), UNITS)
     sample = units.drop_duplicates("text").sample(n=min(a["n"], units["text"].nunique()), random_state=0)

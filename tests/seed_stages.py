@@ -18,7 +18,7 @@ def seed_tables() -> dict[str, Any]:
     """Every table of the four stages on data/raw/seeds, computed in-process (no files written)."""
     from pipeline.common.concepts import load_forms
     from pipeline.common.config import load_params, load_yaml
-    from pipeline.ingest.ingest_cli import run
+    from pipeline.ingest.reading import read_corpora
     from pipeline.prepare.attribution import attribute
     from pipeline.prepare.cleaning import clean_utterances
     from pipeline.prepare.partitioned import read_sources
@@ -26,7 +26,7 @@ def seed_tables() -> dict[str, Any]:
 
     params = load_params(PARAMS)
     seeds = tuple(c for c in params.corpora if c.name == "seeds")
-    ingested = run(seeds, params.ingest, ROOT)
+    ingested = read_corpora(seeds, params.ingest, ROOT)
     cleaned = clean_utterances(ingested["utterances"], params.clean)
     attributed, participants = attribute(cleaned.utterances, ingested["documents"], params.attribute, params.clean)
     forms = load_forms(load_yaml(CODEBOOK)["concepts"], str(CODEBOOK))

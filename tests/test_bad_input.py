@@ -31,7 +31,8 @@ from pipeline.common.config import (
 from pipeline.common.schema import PROBLEMS, UTTERANCES
 from pipeline.common.storage import read_json, read_table
 from pipeline.ingest.adapters.base import Source
-from pipeline.ingest.ingest_cli import parse_source, read_corpus_files
+from pipeline.ingest.corpus_files import read_corpus_files
+from pipeline.ingest.reading import parse_source
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTS = ("documents", "utterances", "problems", "skipped")

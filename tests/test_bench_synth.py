@@ -7,7 +7,7 @@ from collections import Counter
 from bench.synth import DEFAULT_SHAPE, write_corpus
 from pipeline.common.config import load_params
 from pipeline.ingest.adapters.base import Source
-from pipeline.ingest.ingest_cli import parse_source
+from pipeline.ingest.reading import parse_source
 
 
 def test_synthetic_threads_parse_to_the_comments_written(tmp_path, root):

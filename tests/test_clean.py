@@ -8,9 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline.common.stage import EXIT_INPUT
 from pipeline.common.config import CleanConfig, ConfigError, load_params, parse_params
 from pipeline.common.schema import REMOVALS, UTTERANCES, make_table
+from pipeline.common.stage import EXIT_INPUT
 from pipeline.common.storage import read_json, read_table, write_table
 from pipeline.prepare.clean_cli import main
 from pipeline.prepare.cleaning import Patterns, clean_text, clean_utterances, nonspace

@@ -20,7 +20,6 @@ from pipeline.common.schema import (
     UNITS,
 )
 from pipeline.common.storage import read_json, read_table, write_table
-from pipeline.topics.cluster_cli import align
 from pipeline.topics.clustering import (
     ThresholdAgglomerative,
     cluster_labels,
@@ -30,6 +29,7 @@ from pipeline.topics.clustering import (
     relabel,
     representatives,
     shares_frame,
+    units_with_vectors,
 )
 from pipeline.topics.stability_cli import pairwise_stability
 
@@ -203,7 +203,7 @@ def test_align_records_units_without_embedding(tmp_path):
     write_inputs(tmp_path)
     units = read_table(tmp_path / "units.parquet", UNITS)
     emb = read_table(tmp_path / "embeddings.parquet", EMBEDDINGS).iloc[1:].iloc[::-1]  # one missing, order shuffled
-    kept, X, problems = align(units, emb, tmp_path / "embeddings.parquet")
+    kept, X, problems = units_with_vectors(units, emb, tmp_path / "embeddings.parquet")
     assert kept["unit_id"].tolist() == units["unit_id"].tolist()[1:]
     np.testing.assert_array_equal(X[0], np.stack(emb.set_index("unit_id").loc[kept["unit_id"].iloc[0], "vector"]))
     assert problems[["location", "stage", "reason"]].values.tolist() == [["blobs/d0/u0/s0", "cluster", "missing-embedding"]]

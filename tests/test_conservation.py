@@ -18,7 +18,7 @@ from pipeline.common.config import IngestConfig, load_params
 from pipeline.common.schema import DOCUMENTS, PROBLEMS, SKIPPED, UTTERANCES, make_table
 from pipeline.common.textnorm import decode
 from pipeline.ingest.adapters.base import Parsed, Source, detect
-from pipeline.ingest.ingest_cli import drop_duplicate_docs, parse_source, run
+from pipeline.ingest.reading import drop_duplicate_docs, parse_source, read_corpora
 from pipeline.prepare.cleaning import clean_utterances
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,7 +53,7 @@ def _text(data: bytes) -> str | None:
 
 def test_seeds_conserve_lines_and_utterances() -> None:
     seeds = tuple(c for c in PARAMS.corpora if c.name == "seeds")
-    t = run(seeds, PARAMS.ingest, ROOT)
+    t = read_corpora(seeds, PARAMS.ingest, ROOT)
     rows = [check_file(src, "thread_text", decode((ROOT / src).read_bytes())[0], t["utterances"], t["problems"],
                        t["skipped"]) for src in sorted(set(t["utterances"].source_file))]
     cleaned = clean_utterances(t["utterances"], PARAMS.clean)

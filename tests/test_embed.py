@@ -14,6 +14,7 @@ from pipeline.common.embedders import (
     Embedder,
     EmbedderError,
     HashingEmbedder,
+    embedding_matrix,
     make_embedder,
     model_fingerprint,
     model_identity,
@@ -22,7 +23,8 @@ from pipeline.common.embedders import (
 from pipeline.common.schema import EMBEDDINGS, UNITS
 from pipeline.common.storage import read_table, sha256_text, write_table
 from pipeline.embed.cache import CacheError, EmbeddingCache, embed_cached
-from pipeline.embed.embed_cli import embed_units, main, vectors_of
+from pipeline.embed.embed_cli import main
+from pipeline.embed.embedding import embed_units
 
 
 class CountingEmbedder:
@@ -111,7 +113,7 @@ def test_embed_units_table(tmp_path, fixtures):
     assert table["unit_id"].tolist() == a["unit_id"].tolist()
     assert table["text_sha256"].iloc[0] == sha256_text("Social CRM starts with listening to customers.")
     write_table(table, EMBEDDINGS, tmp_path / "e.parquet")
-    back = vectors_of(read_table(tmp_path / "e.parquet", EMBEDDINGS))
+    back = embedding_matrix(read_table(tmp_path / "e.parquet", EMBEDDINGS))
     np.testing.assert_array_equal(back[0], [46, 12, 1])
 
 
@@ -132,7 +134,7 @@ def test_stage_cli_reports_hits_and_misses(tmp_path, fixtures):
     assert main(["--units", str(tmp_path / "units_b.parquet"), "--out", str(tmp_path / "b.parquet"), *args]) == 0
     m = json.loads((tmp_path / "m.json").read_text())
     assert (m["n_units"], m["cache_hits"], m["cache_misses"]) == (3, 1, 2)
-    vec = vectors_of(read_table(tmp_path / "b.parquet", EMBEDDINGS))
+    vec = embedding_matrix(read_table(tmp_path / "b.parquet", EMBEDDINGS))
     np.testing.assert_allclose(np.linalg.norm(vec, axis=1), 1.0, rtol=1e-6)
 
 

@@ -34,7 +34,7 @@ def run_chain(tmp: Path, engine_cfg: EngineConfig, embed: bool = False) -> dict[
     from pipeline.common.config import load_yaml
     from pipeline.embed.cache import EmbeddingCache
     from pipeline.embed.embed_cli import embed_to
-    from pipeline.ingest.ingest_cli import TABLES_OUT, run_to
+    from pipeline.ingest.reading import TABLES_OUT, read_corpora_to
     from pipeline.prepare.partitioned import attribute_to, clean_to, segment_to
 
     params = seed_tables()["params"]
@@ -43,7 +43,7 @@ def run_chain(tmp: Path, engine_cfg: EngineConfig, embed: bool = False) -> dict[
     forms = load_forms(load_yaml(CODEBOOK)["concepts"], str(CODEBOOK))
     out: dict[str, pd.DataFrame] = {}
     with open_engine(engine_cfg) as engine:
-        run_to(seeds, params.ingest, ROOT, paths, engine, PART)
+        read_corpora_to(seeds, params.ingest, ROOT, paths, engine, PART)
         out["clean_metrics"] = clean_to(paths["utterances"], tmp / "clean.parquet", tmp / "removals.parquet",
                                         params.clean, engine, PART)
         out["attribute_metrics"], out["participants"] = attribute_to(tmp / "clean.parquet", paths["documents"], tmp / "attr.parquet",
@@ -65,7 +65,7 @@ def run_chain(tmp: Path, engine_cfg: EngineConfig, embed: bool = False) -> dict[
 
 
 def _loads() -> int:
-    from pipeline.embed.embed_cli import LOADS
+    from pipeline.embed.embedding import LOADS
 
     return LOADS["count"]
 
@@ -138,7 +138,8 @@ def test_local_engine_and_helpers():
 def test_embed_to_matches_in_memory_and_counts_cache(tmp_path):
     from pipeline.common.embedders import make_embedder
     from pipeline.embed.cache import EmbeddingCache
-    from pipeline.embed.embed_cli import embed_to, embed_units
+    from pipeline.embed.embed_cli import embed_to
+    from pipeline.embed.embedding import embed_units
 
     units = seed_tables()["units"]
     write_table(units, UNITS, tmp_path / "units.parquet")

@@ -31,7 +31,7 @@ from pipeline.common.schema import (
     UTTERANCE_FRAMES,
 )
 from pipeline.common.storage import read_json, read_table, write_table
-from pipeline.embed.embed_cli import embeddings_frame
+from pipeline.embed.embedding import embeddings_frame
 from pipeline.frames import frame_cli as stage
 from pipeline.frames import validation
 from pipeline.frames.aggregate import aggregate_utterances, frame_topic_crosstab
@@ -370,7 +370,7 @@ def seed_inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         return paths
     from pipeline.common.schema import UTTERANCES
     from pipeline.common.storage import write_table
-    from pipeline.embed.embed_cli import embed_texts, embeddings_frame
+    from pipeline.embed.embedding import embed_texts, embeddings_frame
     from tests.seed_stages import seed_tables
 
     tables, out = seed_tables(), tmp_path_factory.mktemp("seed_inputs")

@@ -9,7 +9,7 @@ import pytest
 
 from pipeline.common.config import load_params
 from pipeline.common.textnorm import decode, normalize_text
-from pipeline.ingest.ingest_cli import run
+from pipeline.ingest.reading import read_corpora
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -108,7 +108,7 @@ TREES = {
 def tables() -> dict[str, pd.DataFrame]:
     params = load_params(ROOT / "params.yaml")
     seeds = [c for c in params.corpora if c.name == "seeds"]
-    return run(seeds, params.ingest, ROOT)
+    return read_corpora(seeds, params.ingest, ROOT)
 
 
 def _doc(tables: dict[str, pd.DataFrame], key: str) -> pd.DataFrame:
@@ -154,7 +154,7 @@ def test_spans_slice_the_raw_file_back_to_the_text(tables: dict[str, pd.DataFram
 
 def test_ids_are_stable_and_unique(tables: dict[str, pd.DataFrame]) -> None:
     params = load_params(ROOT / "params.yaml")
-    again = run(params.corpora, params.ingest, ROOT)["utterances"]
+    again = read_corpora(params.corpora, params.ingest, ROOT)["utterances"]
     assert list(again.utterance_id) == list(tables["utterances"].utterance_id)
     assert tables["utterances"].utterance_id.is_unique
     assert "seeds/kolsky-spade/c16.1.1.2" in set(again.utterance_id)

@@ -12,21 +12,18 @@ import yaml
 from scrape_server import FaultServer
 
 from pipeline.acquire.fetch import Fetcher, FetchError, fetch_url
-from pipeline.acquire.scrape_cli import (
+from pipeline.acquire.scrape import Decision, page_name, plan
+from pipeline.acquire.scrape_cli import main, pages_dir_for, scrape_corpus
+from pipeline.common.config import ConfigError, CorpusConfig, ScrapeConfig
+from pipeline.common.fetch_index import (
     FAILURES_NAME,
     INDEX_NAME,
-    Decision,
     index_meta,
-    main,
-    page_name,
-    pages_dir_for,
-    plan,
     read_index,
     read_jsonl,
-    scrape_corpus,
 )
-from pipeline.common.config import ConfigError, CorpusConfig, ScrapeConfig
 from pipeline.common.schema import PROBLEMS
+from pipeline.common.stage import EXIT_USAGE
 from pipeline.common.storage import read_table
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "scrape"
@@ -379,19 +376,19 @@ def test_deleted_page_file_is_fetched_again(server, tmp_path):
 def test_cli_rejects_unknown_corpus_and_escaping_names(tmp_path, capsys):
     params = _params(tmp_path, ["http://127.0.0.1:9/never"])
     out = ["--raw-root", str(tmp_path / "raw")]
-    assert main(["--params", str(params), *out, "--corpus", "nope"]) == 1
+    assert main(["--params", str(params), *out, "--corpus", "nope"]) == EXIT_USAGE
     assert "no corpus named ['nope']" in capsys.readouterr().err
     bad = tmp_path / "bad.yaml"
     bad.write_text(
         yaml.safe_dump({"corpora": [{"name": "../x", "path": "data/raw/x", "urls": ["http://h/"]}]})
     )
-    assert main(["--params", str(bad), *out]) == 1
+    assert main(["--params", str(bad), *out]) == EXIT_USAGE
     assert "corpora.0.name" in capsys.readouterr().err
     assert not (tmp_path / "raw").exists()
 
 
 def test_ingest_sees_only_the_pages_not_the_index(server, tmp_path):
-    from pipeline.ingest.ingest_cli import read_corpus_files
+    from pipeline.ingest.corpus_files import read_corpus_files
 
     urls = [server.base + "/post1.html", server.base + "/missing.html"]
     _run(tmp_path, _params(tmp_path, urls))

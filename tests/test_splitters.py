@@ -72,7 +72,7 @@ FLOORS = {"reddit_json": 0.99, "wordpress_wxr": 0.95, "hackernews_html": 0.95}  
 
 
 def test_rules_agree_with_pysbd_on_real_threads(real_dir):
-    from pipeline.ingest.ingest_cli import parse_source
+    from pipeline.ingest.reading import parse_source
     from pipeline.prepare.cleaning import Patterns, clean_text
 
     params = load_params(PARAMS)

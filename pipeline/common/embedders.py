@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import numpy as np
+import pandas as pd
 
 from pipeline.common.config import EmbedConfig
 
@@ -143,3 +144,10 @@ def make_embedder(cfg: EmbedConfig | None = None) -> Embedder:
     except KeyError:
         raise EmbedderError(f"embed.backend {cfg.backend!r}: choose one of {sorted(EMBEDDERS)}") from None
     return factory(cfg)
+
+
+def embedding_matrix(embeddings: pd.DataFrame) -> np.ndarray:
+    """The (n, dim) float32 matrix of an embeddings table, in row order."""
+    if embeddings.empty:
+        return np.zeros((0, 0), dtype=np.float32)
+    return np.stack([np.asarray(v, dtype=np.float32) for v in embeddings["vector"]])

@@ -1,136 +1,40 @@
-"""Stage `embed`: sentence embeddings of argument units through the persistent cache."""
+"""`python -m pipeline embed`: sentence embeddings of argument units through the persistent cache."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 import time
-from collections import deque
-from collections.abc import Iterator
-from functools import partial
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
-from pipeline.common.config import ConfigError, EmbedConfig, load_params
-from pipeline.common.embedders import Embedder, EmbedderError, make_embedder
-from pipeline.common.engine import Engine, open_engine
-from pipeline.common.schema import EMBEDDINGS, UNITS, empty_frame
-from pipeline.common.storage import (
-    TableWriter,
-    count_rows,
-    iter_row_groups,
-    sha256_text,
-    write_json,
-)
-from pipeline.embed.cache import CacheStats, EmbeddingCache, embed_cached
+from pipeline.common.config import Params
+from pipeline.common.embedders import EmbedderError
+from pipeline.common.engine import open_engine
+from pipeline.common.stage import EXIT_USAGE, command_parser, run_command
+from pipeline.common.storage import count_rows, write_json
+from pipeline.embed.cache import EmbeddingCache
+from pipeline.embed.embedding import embed_to, worker_embedder
 
 
-def embeddings_frame(units: pd.DataFrame, vectors: np.ndarray) -> pd.DataFrame:
-    """The embeddings table for `units` (rows in unit order) and their vectors."""
-    if len(units) != len(vectors):
-        raise ValueError(f"{len(units)} units but {len(vectors)} vectors")
-    if units.empty:
-        return empty_frame(EMBEDDINGS)
-    return pd.DataFrame({
-        "corpus": units["corpus"].to_numpy(),
-        "unit_id": units["unit_id"].to_numpy(),
-        "text_sha256": [sha256_text(t) for t in units["text"]],
-        "vector": list(np.asarray(vectors, dtype=np.float32)),
-    })
-
-
-def vectors_of(embeddings: pd.DataFrame) -> np.ndarray:
-    """The (n, dim) float32 matrix of an embeddings table, in row order."""
-    if embeddings.empty:
-        return np.zeros((0, 0), dtype=np.float32)
-    return np.stack([np.asarray(v, dtype=np.float32) for v in embeddings["vector"]])
-
-
-def embed_units(
-    units: pd.DataFrame, embedder: Embedder, cache: EmbeddingCache, cfg: EmbedConfig, progress: bool = True
-) -> tuple[pd.DataFrame, CacheStats]:
-    """Embed each unit's text (only texts unseen by the cache reach the model)."""
-    vectors, stats = embed_cached(units["text"].tolist(), embedder, cache, cfg.batch_size, progress)
-    return embeddings_frame(units, vectors), stats
-
-
-# --- partitioned run (issue 9): one model load per worker process, never per task ---
-
-_EMBEDDERS: dict[EmbedConfig, Embedder] = {}
-LOADS = {"count": 0}  # embedders built in this process (tests check one per worker)
-
-
-def worker_embedder(cfg: EmbedConfig) -> Embedder:
-    """The embedder for `cfg`, built once per process and reused by every task that runs there."""
-    if cfg not in _EMBEDDERS:
-        _EMBEDDERS[cfg] = make_embedder(cfg)
-        LOADS["count"] += 1
-    return _EMBEDDERS[cfg]
-
-
-def embed_texts(texts: list[str], cfg: EmbedConfig) -> np.ndarray:
-    """Embed texts with this process's embedder (the per-partition task; no texts, no model load)."""
-    if not texts:
-        return np.zeros((0, 0), dtype=np.float32)
-    return np.asarray(worker_embedder(cfg).embed(texts), dtype=np.float32)
-
-
-def embed_to(units_path: Path, out: Path, cfg: EmbedConfig, cache: EmbeddingCache, engine: Engine,
-             size: int) -> CacheStats:
-    """Embed the units table partition by partition: hits come from the cache, each partition's unseen
-    texts go to the engine as one task; the embeddings table is written in chunks, in unit order."""
-    seen: set[str] = set()
-    embedded: set[str] = set()
-    pending: deque[tuple[pd.DataFrame, list[str], dict[str, np.ndarray], list[str]]] = deque()
-
-    def texts() -> Iterator[list[str]]:
-        for df in iter_row_groups(units_path, UNITS):
-            for lo in range(0, len(df), max(1, size)):
-                units = df.iloc[lo:lo + max(1, size)]
-                keys = [sha256_text(t) for t in units["text"]]
-                unique = list(dict.fromkeys(keys))
-                found = cache.get(unique)
-                missing = [k for k in unique if k not in found]
-                seen.update(unique)
-                text_of = dict(zip(keys, units["text"], strict=True))
-                pending.append((units, keys, found, missing))
-                yield [text_of[k] for k in missing]
-
-    with TableWriter(EMBEDDINGS, out, size) as writer:
-        for vecs in engine.imap(partial(embed_texts, cfg=cfg), texts(), desc="embed", unit="part"):
-            units, keys, found, missing = pending.popleft()
-            cache.put(missing, vecs.reshape(len(missing), cache.dim))
-            found.update(zip(missing, vecs, strict=True))
-            embedded.update(missing)
-            matrix = np.stack([found[k] for k in keys]) if keys else np.zeros((0, cache.dim), dtype=np.float32)
-            writer.write(embeddings_frame(units, matrix))
-    return CacheStats(len(seen), len(seen) - len(embedded), len(embedded))
-
-
-def parse_args(argv: list[str]) -> argparse.Namespace:
-    """Command-line options (every path passed in)."""
-    ap = argparse.ArgumentParser(prog="python -m pipeline embed", description=__doc__)
+def parser() -> argparse.ArgumentParser:
+    """Command-line options (every path passed in from dvc.yaml)."""
+    ap = command_parser("embed", __doc__)
     ap.add_argument("--units", type=Path, required=True, help="units table (Parquet)")
-    ap.add_argument("--params", type=Path, default=Path("params.yaml"))
     ap.add_argument("--out", type=Path, required=True, help="embeddings table (Parquet)")
     ap.add_argument("--metrics", type=Path, required=True, help="metrics JSON")
     ap.add_argument("--cache-dir", type=Path, default=None, help="overrides embed.cache_dir")
-    return ap.parse_args(argv)
+    return ap
 
 
-def main(argv: list[str]) -> int:
+def run(args: argparse.Namespace, params: Params) -> int:
     """Load units, embed through the cache, write embeddings and metrics."""
-    args = parse_args(argv)
+    cfg = params.embed
+    n_units = count_rows(args.units)
     try:
-        params = load_params(args.params)
-        cfg = params.embed
-        n_units = count_rows(args.units)
         embedder = worker_embedder(cfg)
-    except (ConfigError, EmbedderError, ValueError, OSError) as e:
+    except EmbedderError as e:  # the configured model cannot be loaded: a configuration error
         sys.stderr.write(f"embed: {e}\n")
-        return 1
+        return EXIT_USAGE
     cache = EmbeddingCache(args.cache_dir or Path(cfg.cache_dir), embedder.identity, embedder.dim)
     t0 = time.perf_counter()
     # Locally, torch already uses every core in one process: a process pool would only load the model again.
@@ -145,3 +49,8 @@ def main(argv: list[str]) -> int:
     sys.stderr.write(f"embed: {n_units} units, {stats.hits} cache hits, {stats.misses} embedded "
                      f"({embedder.identity})\n")
     return 0
+
+
+def main(argv: list[str]) -> int:
+    """Run the embed stage."""
+    return run_command("embed", argv, parser(), run)

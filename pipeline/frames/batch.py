@@ -115,6 +115,6 @@ def utterance_vectors(units: pd.DataFrame, embed: Callable[[list[str]], np.ndarr
     return np.stack([np.asarray(vec[u], dtype=np.float64) for u in units["utterance_id"]])
 
 
-def vectors_of(x: np.ndarray | UnitBatch) -> np.ndarray:
+def as_vectors(x: np.ndarray | UnitBatch) -> np.ndarray:
     """The vector view of a framer input (a plain array or a UnitBatch's `vectors`)."""
     return x.vectors if isinstance(x, UnitBatch) else np.asarray(x, dtype=np.float64)

@@ -11,7 +11,7 @@ import numpy as np
 
 from pipeline.common.codebook import Frame, residual_frame
 from pipeline.common.config import ConfigError, FrameConfig
-from pipeline.frames.batch import UnitBatch, unit_rows, vectors_of
+from pipeline.frames.batch import UnitBatch, as_vectors, unit_rows
 from pipeline.frames.features import FeatureBuilder
 from pipeline.frames.sequence import Transitions, learn_transitions, post_process
 
@@ -59,7 +59,7 @@ class ZeroShotFramer:
 
     def predict(self, x: np.ndarray | UnitBatch) -> FramePrediction:
         """Best frame by cosine; the residual frame when no frame reaches the threshold."""
-        x = vectors_of(x)
+        x = as_vectors(x)
         sims = unit_rows(x) @ self.prototypes.T if len(x) else np.zeros((0, len(self.frame_ids)))
         best = sims.argmax(axis=1) if len(x) else np.zeros(0, dtype=int)
         score = sims[np.arange(len(best)), best] if len(x) else np.zeros(0)
@@ -83,7 +83,7 @@ class SupervisedFramer:
         """Fit on labelled vectors (classes absent from `y` get probability 0)."""
         from sklearn.linear_model import LogisticRegression
 
-        x = vectors_of(x)
+        x = as_vectors(x)
         unknown = sorted(set(y) - set(self.frame_ids))
         if unknown:
             raise ValueError(f"labels not in the codebook frames: {unknown}")
@@ -97,7 +97,7 @@ class SupervisedFramer:
         """Most probable frame; score = its predicted probability."""
         if self.model is None:
             raise RuntimeError("SupervisedFramer.predict called before fit")
-        x = vectors_of(x)
+        x = as_vectors(x)
         k = len(self.frame_ids)
         scores = np.zeros((len(x), k))
         if len(x):

@@ -83,7 +83,7 @@ def read_corpus_files(corpus: CorpusConfig, root: Path, max_bytes: int | None = 
                                     f"{corpus.path}/{corpus.manifest}: {e}" if not str(e).startswith(corpus.path) else str(e)))
     pages = folder / "pages"
     if pages.is_dir():  # scraped pages: the fetch index gives each page its URL (the manifest still wins)
-        from pipeline.acquire.scrape_cli import index_meta
+        from pipeline.common.fetch_index import index_meta
 
         idx = index_meta(pages)
         manifest = {n: {**idx.get(n, {}), **manifest.get(n, {})} for n in idx.keys() | manifest.keys()}

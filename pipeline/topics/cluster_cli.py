@@ -1,4 +1,4 @@
-"""Stage `cluster`: BERTopic over the unit embeddings -> topic tables, figures, saved model, metrics."""
+"""`python -m pipeline cluster`: BERTopic over the unit embeddings -> topic tables, figures, saved model, metrics."""
 
 from __future__ import annotations
 
@@ -8,10 +8,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from pipeline.common.config import ClusterConfig, ConfigError, EmbedConfig, load_params
+from pipeline.common.config import ClusterConfig, EmbedConfig, Params
 from pipeline.common.schema import (
     EMBEDDINGS,
     PROBLEMS,
@@ -20,10 +19,9 @@ from pipeline.common.schema import (
     TOPICS,
     UNIT_TOPICS,
     UNITS,
-    make_table,
 )
+from pipeline.common.stage import EXIT_INPUT, command_parser, run_command
 from pipeline.common.storage import read_table, write_json, write_table, write_text
-from pipeline.embed.embed_cli import vectors_of
 from pipeline.topics.clustering import (
     OUTLIER,
     fit_topics,
@@ -32,21 +30,12 @@ from pipeline.topics.clustering import (
     shares_frame,
     topics_frame,
     unit_topics_frame,
+    units_with_vectors,
 )
 
 FIGURES = ("topics_map", "topics_barchart", "topics_hierarchy")
 
 
-def align(units: pd.DataFrame, embeddings: pd.DataFrame, emb_path: Path) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
-    """Units that have an embedding, their matrix in unit order, and a problems row per unit without one."""
-    emb = embeddings.drop_duplicates("unit_id").set_index("unit_id")
-    has = units["unit_id"].isin(emb.index)
-    problems = make_table([{"corpus": r.corpus, "source": str(emb_path), "location": r.unit_id, "stage": "cluster",
-                       "reason": "missing-embedding",
-                       "detail": f"{emb_path}: no embedding for unit {r.unit_id}; left out of clustering"}
-                      for r in units[~has].itertuples()], PROBLEMS)
-    kept = units[has].reset_index(drop=True)
-    return kept, vectors_of(emb.loc[kept["unit_id"]].reset_index()), problems
 
 
 def figures(model: Any, n_topics: int, hierarchy: pd.DataFrame | None, cfg: ClusterConfig) -> dict[str, str | None]:
@@ -73,12 +62,11 @@ def save_model(model: Any, path: Path, embed_cfg: EmbedConfig) -> None:
     replace_dir(tmp, path)
 
 
-def parse_args(argv: list[str]) -> argparse.Namespace:
-    """Command-line options (every path passed in)."""
-    ap = argparse.ArgumentParser(prog="python -m pipeline cluster", description=__doc__)
+def parser() -> argparse.ArgumentParser:
+    """Command-line options (every path passed in from dvc.yaml)."""
+    ap = command_parser("cluster", __doc__)
     ap.add_argument("--units", type=Path, required=True)
     ap.add_argument("--embeddings", type=Path, required=True)
-    ap.add_argument("--params", type=Path, default=Path("params.yaml"))
     ap.add_argument("--unit-topics", type=Path, required=True)
     ap.add_argument("--topics", type=Path, required=True)
     ap.add_argument("--hierarchy", type=Path, required=True)
@@ -87,22 +75,17 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--model-dir", type=Path, required=True, help="BERTopic safetensors folder")
     ap.add_argument("--problems", type=Path, required=True, help="problems table (units left out)")
     ap.add_argument("--metrics", type=Path, required=True)
-    return ap.parse_args(argv)
+    return ap
 
 
-def main(argv: list[str]) -> int:
+def run(args: argparse.Namespace, params: Params) -> int:
     """Load, fit, write every output."""
-    args = parse_args(argv)
-    try:
-        params = load_params(args.params)
-        cfg = params.cluster
-        units, X, problems = align(read_table(args.units, UNITS), read_table(args.embeddings, EMBEDDINGS), args.embeddings)
-    except (ConfigError, ValueError, FileNotFoundError) as e:
-        sys.stderr.write(f"cluster: {e}\n")
-        return 1
+    cfg = params.cluster
+    units, X, problems = units_with_vectors(read_table(args.units, UNITS), read_table(args.embeddings, EMBEDDINGS),
+                                            args.embeddings)
     if len(units) < 3 * cfg.min_cluster_size:
         sys.stderr.write(f"cluster: {args.units} has {len(units)} units, too few to cluster\n")
-        return 1
+        return EXIT_INPUT
     write_table(problems, PROBLEMS, args.problems)
     texts = units["text"].tolist()
     fit = fit_topics(texts, X, cfg, cfg.seed)
@@ -135,3 +118,8 @@ def main(argv: list[str]) -> int:
     }, args.metrics)
     sys.stderr.write(f"cluster: {len(units)} units -> {n_topics} topics, outliers {fit.outlier.mean():.1%}\n")
     return 0
+
+
+def main(argv: list[str]) -> int:
+    """Run the cluster stage."""
+    return run_command("cluster", argv, parser(), run)

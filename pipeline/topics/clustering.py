@@ -5,19 +5,23 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from pipeline.common.config import ClusterConfig
+from pipeline.common.embedders import embedding_matrix
 from pipeline.common.schema import (
+    PROBLEMS,
     TOPIC_HIERARCHY,
     TOPIC_SHARES,
     TOPICS,
     UNIT_TOPICS,
     conform,
     empty_frame,
+    make_table,
 )
 
 OUTLIER = -1
@@ -243,3 +247,15 @@ def shares_frame(unit_topics: pd.DataFrame) -> pd.DataFrame:
         return empty_frame(TOPIC_SHARES)
     out = pd.concat(parts, ignore_index=True).sort_values(["corpus", "level", "key", "topic"], kind="stable")
     return conform(out, TOPIC_SHARES)
+
+
+def units_with_vectors(units: pd.DataFrame, embeddings: pd.DataFrame, emb_path: Path) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
+    """Units that have an embedding, their matrix in unit order, and a problems row per unit without one."""
+    emb = embeddings.drop_duplicates("unit_id").set_index("unit_id")
+    has = units["unit_id"].isin(emb.index)
+    problems = make_table([{"corpus": r.corpus, "source": str(emb_path), "location": r.unit_id, "stage": "cluster",
+                       "reason": "missing-embedding",
+                       "detail": f"{emb_path}: no embedding for unit {r.unit_id}; left out of clustering"}
+                      for r in units[~has].itertuples()], PROBLEMS)
+    kept = units[has].reset_index(drop=True)
+    return kept, embedding_matrix(emb.loc[kept["unit_id"]].reset_index()), problems

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from pipeline.common.config import load_params
-from pipeline.common.names import edit_distance, first_name_match, name_key, resolve
+from pipeline.common.names import canonical_name, edit_distance, first_name_match, name_key
 from pipeline.common.schema import CLEAN_UTTERANCES, DOCUMENTS, PARTICIPANTS, make_table
 from pipeline.common.storage import read_json, read_table, write_table
 from pipeline.prepare.attribute_cli import main
@@ -130,9 +130,9 @@ def test_names():
     assert edit_distance("Estaban", "Esteban") == 1 and name_key(" michael  nurse") == "michael nurse"
     assert first_name_match("Estaban", "Esteban Kolsky", 1, 5) == 1
     assert first_name_match("Mark", "Mary Kurek", 1, 5) is None  # short names merge only when identical
-    assert resolve("Phil", [], ["Phil Soffer", "Al Brocious"], 1, 5) == ("Phil Soffer", " (= Phil Soffer, the only such name in the thread)")
-    assert resolve("Mike", [], ["Mike Boysen", "Mike P"], 1, 5) == ("Mike", " (ambiguous: Mike Boysen, Mike P)")
-    assert resolve("michael nurse", [], [], 1, 5) == ("Michael Nurse", "")
+    assert canonical_name("Phil", [], ["Phil Soffer", "Al Brocious"], 1, 5) == ("Phil Soffer", " (= Phil Soffer, the only such name in the thread)")
+    assert canonical_name("Mike", [], ["Mike Boysen", "Mike P"], 1, 5) == ("Mike", " (ambiguous: Mike Boysen, Mike P)")
+    assert canonical_name("michael nurse", [], [], 1, 5) == ("Michael Nurse", "")
 
 
 def test_cli_roundtrip(tmp_path):

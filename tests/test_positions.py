@@ -12,8 +12,9 @@ import yaml
 from pipeline.common.config import ConfigError, PositionsConfig, load_yaml
 from pipeline.common.storage import read_json, read_table
 from pipeline.positions.participants import layout, participant_positions
-from pipeline.positions.positions_cli import align_annotations, main, score_roles
-from pipeline.positions.role_model import cv_predict, cv_threshold, evaluate
+from pipeline.positions.positions_cli import main
+from pipeline.positions.role_model import cv_predict, cv_threshold, role_report
+from pipeline.positions.role_scores import align_annotations, score_roles
 from pipeline.positions.roles import (
     Role,
     assign,
@@ -69,7 +70,7 @@ def test_load_roles_errors():
 
 
 def test_evaluate_exact():
-    m = evaluate(["a", "a", "b", "b"], ["a", "b", "b", "b"], ["a", "b"], 200, 1)
+    m = role_report(["a", "a", "b", "b"], ["a", "b", "b", "b"], ["a", "b"], 200, 1)
     assert (m["accuracy"], m["macro_f1"], m["kappa"]) == (0.75, 0.7333, 0.5)
     assert m["per_role"]["a"] == {"precision": 1.0, "recall": 0.5, "f1": 0.6667, "support": 2}
     assert m["confusion"]["rows_gold_cols_predicted"] == [[1, 1], [0, 2]]

@@ -162,7 +162,7 @@ def test_seed_reply_stances(seeds, root):
 @pytest.mark.slow
 def test_seed_role_model_floors(seeds, coded, root):
     from pipeline.common.embedders import make_embedder
-    from pipeline.positions.positions_cli import align_annotations, embed_role_texts, score_roles
+    from pipeline.positions.role_scores import align_annotations, embed_role_texts, score_roles
 
     cfg = load_params(root / "params.yaml").positions.model_copy(update={"bootstrap": 0})
     roles, concepts = load_roles(seeds["codebook"]), load_concepts(seeds["codebook"])

@@ -127,7 +127,7 @@ def spans_of(form: Form, text: str, lowered: str | None = None) -> list[tuple[in
     return out
 
 
-def resolve(found: list[Mention]) -> list[Mention]:
+def longest_mentions(found: list[Mention]) -> list[Mention]:
     """Keep the longest of overlapping mentions (the earlier on ties), in text order."""
     found.sort(key=lambda x: (-(x.end - x.start), x.start))
     kept: list[Mention] = []
@@ -139,7 +139,7 @@ def resolve(found: list[Mention]) -> list[Mention]:
 
 def mentions(text: str, forms: tuple[Form, ...]) -> list[Mention]:
     """Non-overlapping concept mentions in `text`, longest match first, in text order."""
-    return resolve([Mention(f.concept, m.start(), m.end(), m.group(0)) for f in forms for m in f.regex.finditer(text)
+    return longest_mentions([Mention(f.concept, m.start(), m.end(), m.group(0)) for f in forms for m in f.regex.finditer(text)
                     if m.end() > m.start()])
 
 

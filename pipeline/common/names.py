@@ -50,7 +50,7 @@ def fuller_names(pool: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(sorted({display(n) for n in pool if len(name_key(n).split(" ")) > 1}))
 
 
-def resolve(name: str, own: list[str], known: list[str], max_distance: int,
+def canonical_name(name: str, own: list[str], known: list[str], max_distance: int,
             min_chars: int) -> tuple[str, str]:
     """(resolved name, how) for a name seen about an utterance.
 

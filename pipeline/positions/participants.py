@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from sklearn.decomposition import PCA
 
-from pipeline.positions.replies import resolve
+from pipeline.positions.replies import participant_of
 from pipeline.positions.roles import UNCLEAR
 
 POSITION_COLUMNS = ["corpus", "participant_id", "name", "concept", "dominant_role", "roles", "role_shares",
@@ -36,7 +36,7 @@ def frame_mix(unit_frames: pd.DataFrame | None, units: pd.DataFrame, index: Mapp
     """participant_id -> Counter of frames over the participant's units (empty when no frames)."""
     if unit_frames is None or unit_frames.empty:
         return {}
-    who = {u.unit_id: resolve(u.corpus, u.author, index) for u in units.itertuples(index=False)}
+    who = {u.unit_id: participant_of(u.corpus, u.author, index) for u in units.itertuples(index=False)}
     out: dict[str, Counter[str]] = {}
     col = "frames" if "frames" in unit_frames.columns else "frame"
     for r in unit_frames.itertuples(index=False):
@@ -95,7 +95,7 @@ def participant_map(units: pd.DataFrame, embeddings: np.ndarray, unit_roles: pd.
     rows_by: dict[str, list[int]] = {}
     corpus_of: dict[str, str] = {}
     for i, u in enumerate(units.itertuples(index=False)):
-        pid = resolve(u.corpus, u.author, index)
+        pid = participant_of(u.corpus, u.author, index)
         if pid is not None:
             rows_by.setdefault(pid, []).append(i)
             corpus_of[pid] = u.corpus

@@ -71,7 +71,7 @@ def participant_index(participants: pd.DataFrame) -> dict[tuple[str, str], str]:
     return idx
 
 
-def resolve(corpus: str, author: Any, index: Mapping[tuple[str, str], str]) -> str | None:
+def participant_of(corpus: str, author: Any, index: Mapping[tuple[str, str], str]) -> str | None:
     """The participant id of an author name (None when unknown)."""
     if author is None or (isinstance(author, float) and pd.isna(author)) or not str(author).strip():
         return None
@@ -105,8 +105,8 @@ def reply_edges(utterances: pd.DataFrame, index: Mapping[tuple[str, str], str], 
         text = getattr(u, text_col)
         stance, cues = classify_stance(text, rules)
         rows.append({"corpus": u.corpus, "doc_id": u.doc_id, "utterance_id": u.utterance_id, "parent_id": parent_id,
-                     "depth": int(u.depth), "replier": u.author, "replier_id": resolve(u.corpus, u.author, index),
-                     "addressee": addressee, "addressee_id": resolve(u.corpus, addressee, index),
+                     "depth": int(u.depth), "replier": u.author, "replier_id": participant_of(u.corpus, u.author, index),
+                     "addressee": addressee, "addressee_id": participant_of(u.corpus, addressee, index),
                      "stance": stance, "cues": cues, "text": text})
     return pd.DataFrame(rows, columns=REPLY_COLUMNS)
 

@@ -13,7 +13,7 @@ from sklearn.model_selection import StratifiedKFold
 from pipeline.common.agreement import report
 
 
-def evaluate(gold: Sequence[str], pred: Sequence[str], labels: Sequence[str], n_boot: int, seed: int) -> dict[str, Any]:
+def role_report(gold: Sequence[str], pred: Sequence[str], labels: Sequence[str], n_boot: int, seed: int) -> dict[str, Any]:
     """The framing's validation report (pipeline.common.agreement) for roles: P/R/F1 per role, macro-F1, kappa, CIs."""
     out = report(gold, pred, labels, n_boot, seed)
     out["per_role"] = out.pop("per_frame")

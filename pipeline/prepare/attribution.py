@@ -19,7 +19,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from pipeline.common.config import AttributeConfig, CleanConfig
-from pipeline.common.names import display, name_key, resolve
+from pipeline.common.names import canonical_name, display, name_key
 from pipeline.common.schema import CLEAN_UTTERANCES, PARTICIPANTS, conform, make_table
 from pipeline.common.storage import rows
 from pipeline.prepare.cleaning import signature_names
@@ -145,7 +145,7 @@ def resolved(evidence: list[Evidence], own: dict[str, list[str]], known: list[st
     """Evidence with names resolved to the fullest spelling (first names -> full names)."""
     out = []
     for ev in evidence:
-        name, how = resolve(ev.name, own.get(ev.about, []), known, cfg.merge_max_edit_distance, cfg.merge_min_chars)
+        name, how = canonical_name(ev.name, own.get(ev.about, []), known, cfg.merge_max_edit_distance, cfg.merge_min_chars)
         out.append(Evidence(ev.about, name, ev.kind, ev.weight, ev.note + how))
     return out
 

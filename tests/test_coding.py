@@ -9,16 +9,10 @@ import pandas as pd
 import pytest
 
 from pipeline.coding import code_cli as coding
-from pipeline.common.codes import (
-    align_unit_codes,
-    align_utterance_codes,
-    quotas,
-    stratified_sample,
-    text_key,
-    validate_codes,
-    with_context,
-)
+from pipeline.coding.sheets import quotas, stratified_sample, validate_codes, with_context
+from pipeline.common.codes import align_unit_codes, align_utterance_codes, text_key
 from pipeline.common.schema import PROBLEMS, UNITS
+from pipeline.common.stage import EXIT_USAGE
 from pipeline.common.storage import read_table, write_table
 
 FRAMES = ["tools", "org", "other"]
@@ -158,4 +152,4 @@ def test_cli_import_label_studio_and_doccano(tmp_path: Path, fixtures: Path) -> 
 def test_cli_import_bad_codebook_fails_cleanly(tmp_path: Path, fixtures: Path) -> None:
     rc = coding.main(["import", "--sheet", str(fixtures / "frames" / "sheet_errors.csv"), "--codebook",
                       str(tmp_path / "missing.yaml"), "--out", str(tmp_path / "x.csv")])
-    assert rc == 1 and not (tmp_path / "x.csv").exists()
+    assert rc == EXIT_USAGE and not (tmp_path / "x.csv").exists()

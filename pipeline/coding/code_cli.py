@@ -7,65 +7,26 @@ import json
 import sys
 from pathlib import Path
 
-import pandas as pd
-
-from pipeline.common.codebook import load_frames
-from pipeline.common.codes import (
+from pipeline.coding.sheets import (
+    SHEET_COLUMNS,
     SheetError,
-    align_unit_codes,
-    align_utterance_codes,
+    export_records,
+    problems_rows,
+    read_sheet,
     stratified_sample,
     validate_codes,
     with_context,
 )
-from pipeline.common.config import ConfigError, load_yaml
-from pipeline.common.schema import PROBLEMS, UNIT_CODES, UNITS, UTTERANCE_CODES, make_table
+from pipeline.common.codebook import load_codebook
+from pipeline.common.codes import align_unit_codes, align_utterance_codes
+from pipeline.common.schema import PROBLEMS, UNIT_CODES, UNITS, UTTERANCE_CODES
+from pipeline.common.stage import command_parser, run_command
 from pipeline.common.storage import atomic_path, read_table, write_table
 
-SHEET_COLUMNS = ["unit_id", "doc_id", "utterance_id", "context_before", "text", "context_after", "frame", "coder", "note"]
 
-
-def export_records(sample: pd.DataFrame, fmt: str, frame_ids: list[str]) -> list[dict]:
-    """JSONL tasks: Label Studio (`data` dict) or doccano (`text`, empty `label`), unit_id kept."""
-    out = []
-    for r in sample.to_dict("records"):
-        meta = {k: r[k] for k in ("unit_id", "doc_id", "utterance_id", "context_before", "context_after")}
-        if fmt == "labelstudio":
-            out.append({"data": {"text": r["text"], **meta}, "meta": {"choices": frame_ids}})
-        else:
-            out.append({"text": r["text"], "label": [], **meta})
-    return out
-
-
-def read_sheet(path: Path) -> pd.DataFrame:
-    """A coded sheet as rows: CSV, or JSONL/JSON exported by Label Studio or doccano."""
-    if path.suffix.lower() == ".csv":
-        return pd.read_csv(path, dtype=str, keep_default_na=False)
-    text = path.read_text(encoding="utf-8")
-    items = json.loads(text) if text.lstrip().startswith("[") else [json.loads(x) for x in text.splitlines() if x.strip()]
-    rows = []
-    for it in items:
-        if "data" in it:  # Label Studio export: annotations[].result[].value.choices
-            data = it["data"]
-            choices = [c for a in it.get("annotations") or [] for r in a.get("result") or []
-                       for c in (r.get("value") or {}).get("choices") or []]
-            coder = next((str(a.get("completed_by")) for a in it.get("annotations") or []), "")
-            rows.append({**data, "frame": choices[0] if choices else "", "coder": it.get("coder", coder)})
-        else:  # doccano: label is a list of class names
-            labels = it.get("label") or []
-            rows.append({**it, "frame": labels[0] if labels else "", "coder": it.get("coder", "")})
-    return pd.DataFrame(rows).fillna("").astype(str)
-
-
-def problems_rows(errors: list[SheetError], source: str, corpus: str) -> pd.DataFrame:
-    """Sheet errors as PROBLEMS rows."""
-    return make_table([{"corpus": corpus, "source": source, "location": f"row {e.row}", "stage": "code",
-                   "reason": e.reason, "detail": e.detail} for e in errors], PROBLEMS)
-
-
-def parse_args(argv: list[str]) -> argparse.Namespace:
+def parser() -> argparse.ArgumentParser:
     """Command-line options for both subcommands (every path passed in)."""
-    ap = argparse.ArgumentParser(prog="python -m pipeline code", description=__doc__)
+    ap = command_parser("code", __doc__, params=False)
     sub = ap.add_subparsers(dest="cmd", required=True)
     ex = sub.add_parser("export", help="write a stratified coding sheet")
     ex.add_argument("--units", type=Path, required=True)
@@ -84,12 +45,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     im.add_argument("--coder", default=None, help="coder id for rows without one")
     im.add_argument("--problems", type=Path, default=None, help="write invalid rows as a problems table")
     im.add_argument("--corpus", default="seeds", help="corpus name for problems rows")
-    return ap.parse_args(argv)
+    return ap
 
 
 def run_export(args: argparse.Namespace) -> int:
     """Sample units and write the sheet."""
-    frame_ids = [f.id for f in load_frames(load_yaml(args.codebook), str(args.codebook))]
+    frame_ids = [f.id for f in load_codebook(args.codebook).frames]
     units = read_table(args.units, UNITS)
     sample = with_context(stratified_sample(units, args.n, args.seed), units, args.context)
     sample = sample.assign(frame="", coder="", note="")
@@ -105,7 +66,7 @@ def run_export(args: argparse.Namespace) -> int:
 
 def run_import(args: argparse.Namespace) -> int:
     """Validate, optionally re-align, and write the annotations CSV; invalid rows become problems."""
-    frame_ids = [f.id for f in load_frames(load_yaml(args.codebook), str(args.codebook))]
+    frame_ids = [f.id for f in load_codebook(args.codebook).frames]
     sheet = read_sheet(args.sheet)
     key = "unit_id" if args.level == "unit" else "utterance_id"
     for col in (key, "text", "frame", "coder", "note"):
@@ -138,11 +99,11 @@ def run_import(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str]) -> int:
+def run(args: argparse.Namespace, params: None) -> int:
     """Dispatch export / import."""
-    args = parse_args(argv)
-    try:
-        return run_export(args) if args.cmd == "export" else run_import(args)
-    except (ConfigError, FileNotFoundError, ValueError) as e:
-        sys.stderr.write(f"code {args.cmd}: {e}\n")
-        return 1
+    return run_export(args) if args.cmd == "export" else run_import(args)
+
+
+def main(argv: list[str]) -> int:
+    """Run `code export` or `code import`."""
+    return run_command("code", argv, parser(), run)

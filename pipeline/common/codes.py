@@ -1,13 +1,10 @@
-"""Hand-coding core: stratified samples, sheet validation against the codebook, re-alignment by text."""
+"""Hand codes matched to the current units and utterances by id, else by text (robust to re-segmentation)."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
-from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
@@ -21,94 +18,6 @@ def text_key(text: str) -> str:
 def utterance_of(unit_id: str) -> str:
     """The utterance part of a unit id ('<utterance_id>/s<index>' -> '<utterance_id>')."""
     return str(unit_id).rsplit("/", 1)[0]
-
-
-def stratum_of(row: pd.Series) -> str:
-    """Sampling stratum of a unit: its document and its first codebook concept ('none' without one)."""
-    concepts = sorted(row["concepts"]) if row["concepts"] is not None and len(row["concepts"]) else []
-    return f"{row['doc_id']}|{concepts[0] if concepts else 'none'}"
-
-
-def quotas(sizes: dict[str, int], n: int) -> dict[str, int]:
-    """Proportional allocation of n over strata by largest remainder (ties: stratum name); capped by size."""
-    total = sum(sizes.values())
-    n = min(n, total)
-    if n <= 0:
-        return {s: 0 for s in sizes}
-    exact = {s: n * k / total for s, k in sizes.items()}
-    out = {s: int(np.floor(v)) for s, v in exact.items()}
-    for s in sorted(sizes, key=lambda s: (-(exact[s] - out[s]), s))[: n - sum(out.values())]:
-        out[s] += 1
-    return out
-
-
-def stratified_sample(units: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
-    """n units stratified by document x first concept; deterministic for a seed; in unit_id order."""
-    if units.empty or n <= 0:
-        return units.iloc[0:0]
-    strata = units.apply(stratum_of, axis=1)
-    q = quotas(strata.value_counts().to_dict(), n)
-    rng = np.random.default_rng(seed)
-    picked: list[str] = []
-    for s in sorted(q):
-        ids = sorted(units.loc[strata == s, "unit_id"])
-        picked += [ids[i] for i in sorted(rng.permutation(len(ids))[: q[s]])]
-    return units[units["unit_id"].isin(picked)].sort_values("unit_id", kind="stable").reset_index(drop=True)
-
-
-def with_context(sample: pd.DataFrame, units: pd.DataFrame, window: int) -> pd.DataFrame:
-    """Add `context_before` / `context_after`: up to `window` neighbouring units of the same utterance."""
-    ordered = units.sort_values(["utterance_id", "index"], kind="stable")
-    by_utt = {u: g["text"].tolist() for u, g in ordered.groupby("utterance_id", sort=False)}
-    pos = {uid: i for _, g in ordered.groupby("utterance_id", sort=False) for i, uid in enumerate(g["unit_id"])}
-    before, after = [], []
-    for uid, utt in zip(sample["unit_id"], sample["utterance_id"], strict=True):
-        texts, i = by_utt[utt], pos[uid]
-        before.append(" ".join(texts[max(0, i - window):i]))
-        after.append(" ".join(texts[i + 1:i + 1 + window]))
-    return sample.assign(context_before=before, context_after=after)
-
-
-@dataclass(frozen=True)
-class SheetError:
-    """One invalid row of a coding sheet (row = 1-based data row; CSV line = row + 1)."""
-
-    row: int
-    reason: str
-    detail: str
-
-
-def validate_codes(
-    sheet: pd.DataFrame, frame_ids: Sequence[str], key: str, source: str
-) -> tuple[pd.DataFrame, list[SheetError]]:
-    """Rows with a known frame, a key or text and a coder; errors name the file and row. Blank frame = uncoded."""
-    errors: list[SheetError] = []
-    keep: list[int] = []
-    seen: dict[tuple[str, str], int] = {}
-    for i, row in enumerate(sheet.to_dict("records"), start=1):
-        frame = str(row.get("frame") or "").strip()
-        ident, text = str(row.get(key) or "").strip(), str(row.get("text") or "").strip()
-        coder = str(row.get("coder") or "").strip()
-        if not frame:
-            continue
-        where = f"{source} row {i}"
-        if frame not in frame_ids:
-            errors.append(SheetError(i, "unknown-frame", f"{where}: frame {frame!r} is not a codebook frame {list(frame_ids)}"))
-        elif not ident and not text:
-            errors.append(SheetError(i, "missing-key", f"{where}: neither {key} nor text given"))
-        elif not coder:
-            errors.append(SheetError(i, "missing-coder", f"{where}: coder is empty"))
-        elif (ident, coder) in seen and ident:
-            errors.append(SheetError(i, "duplicate", f"{where}: {key} {ident!r} already coded by {coder!r} in row {seen[(ident, coder)]}"))
-        else:
-            seen[(ident, coder)] = i
-            keep.append(i - 1)
-    out = sheet.iloc[keep].copy()
-    for col in ("frame", key, "text", "coder"):
-        out[col] = out[col].fillna("").astype(str).str.strip()
-    if "note" not in out.columns:
-        out["note"] = None
-    return out.reset_index(drop=True), errors
 
 
 def align_unit_codes(

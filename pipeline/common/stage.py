@@ -14,6 +14,7 @@ import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import NoReturn
 
 from pipeline.common.config import ConfigError, Params, load_params
 
@@ -26,10 +27,18 @@ class InputError(Exception):
     """Bad input data (the message names the file, and the line where known)."""
 
 
+class CommandParser(argparse.ArgumentParser):
+    """argparse with one-line usage errors (exit 2), like every other error of the commands."""
+
+    def error(self, message: str) -> NoReturn:
+        """Write a one-line usage error and exit 2."""
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see --help)\n")
+
+
 def command_parser(command: str, doc: str | None, params: bool = True) -> argparse.ArgumentParser:
     """An argument parser for `python -m pipeline COMMAND`, with `--params` when the command reads params.yaml."""
-    ap = argparse.ArgumentParser(prog=f"python -m pipeline {command}",
-                                 description=(doc or "").strip().splitlines()[0] if doc else None)
+    ap = CommandParser(prog=f"python -m pipeline {command}",
+                       description=(doc or "").strip().splitlines()[0] if doc else None)
     if params:
         ap.add_argument("--params", type=Path, default=Path("params.yaml"), help="the parameters file")
     return ap
@@ -43,8 +52,13 @@ def run_command(command: str, argv: list[str], parser: argparse.ArgumentParser,
         params = load_params(args.params) if getattr(args, "params", None) is not None else None
         return int(body(args, params) or EXIT_OK)
     except ConfigError as e:
-        sys.stderr.write(f"{command}: {e}\n")
+        sys.stderr.write(f"{command}: {one_line(e)}\n")
         return EXIT_USAGE
     except (InputError, ValueError, OSError, KeyError) as e:
-        sys.stderr.write(f"{command}: {e}\n")
+        sys.stderr.write(f"{command}: {one_line(e)}\n")
         return EXIT_INPUT
+
+
+def one_line(error: BaseException) -> str:
+    """An error message on one line (whitespace runs collapsed)."""
+    return " ".join(str(error).split())

@@ -37,11 +37,21 @@ def corpus_rows(docs: pd.DataFrame, utts: pd.DataFrame, problems: pd.DataFrame,
     return rows
 
 
+def known(value: Any) -> Any:
+    """The value, or None where it is missing (None, NaN, NA, empty text): the page shows "unknown"."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        return None if pd.isna(value) else value
+    except (TypeError, ValueError):  # lists and arrays are known values
+        return value
+
+
 def document_rows(docs: pd.DataFrame, utts: pd.DataFrame) -> list[dict[str, Any]]:
-    """One row per document with its thread counts."""
+    """One row per document with its thread counts; unknown fields are None (shown as "unknown", never "nan")."""
     rows = []
     for d in docs.itertuples(index=False):
-        rows.append({**d._asdict(), **_counts(utts[utts.doc_id == d.doc_id])})
+        rows.append({**{k: known(v) for k, v in d._asdict().items()}, **_counts(utts[utts.doc_id == d.doc_id])})
     return rows
 
 

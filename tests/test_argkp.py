@@ -9,7 +9,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.common.config import ArgkpFinetuneConfig
+from pipeline.common.config import ArgkpFinetuneConfig, load_params
+from pipeline.evaluation.argkp.benchmark import (
+    DataError,
+    load_split,
+    run_benchmark,
+    score_partition,
+)
 from pipeline.evaluation.argkp.finetune import (
     adapt,
     batches,
@@ -28,14 +34,7 @@ from pipeline.evaluation.argkp.scoring import (
     singletons_for_outliers,
 )
 from pipeline.evaluation.argkp.tune import fusion_vectors
-from pipeline.evaluation.argkp_cli import (
-    DataError,
-    load_split,
-    main,
-    parse_args,
-    run,
-    score_partition,
-)
+from pipeline.evaluation.argkp_cli import main, parser
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "argkp"
 GROUP_NEG = ("We should ban school uniforms", -1)
@@ -112,7 +111,8 @@ def test_run_on_fixture(tmp_path):
     params = tmp_path / "params.yaml"
     params.write_text("corpora: []\ncluster:\n  argkp:\n    embedding: {method: agglomerative, distance_threshold: 0.3}\n"
                       "    tfidf: {method: agglomerative, distance_threshold: 0.9}\n    fusion: {method: agglomerative, distance_threshold: 0.9}\n", encoding="utf-8")
-    result = run(parse_args(["--data", str(FIX), "--params", str(params)]), embed=oracle_embed)
+    result = run_benchmark(parser().parse_args(["--data", str(FIX), "--params", str(params)]), load_params(params),
+                           embed=oracle_embed)
     assert result["counts"] == {"arguments": 10, "groups": 2, "single_matched": 8, "multi_matched": 1, "unmatched": 1}
     emb = result["clustering"]["embedding"]
     assert (emb["ari"], emb["nmi"], emb["clusters_per_group"], emb["outlier_share"]) == (1.0, 1.0, 2.0, 0.0)
@@ -130,7 +130,8 @@ def test_clustering_is_averaged_over_seeds(tmp_path):
                       "    embedding: {method: agglomerative, distance_threshold: 0.3}\n"
                       "    tfidf: {method: agglomerative, distance_threshold: 0.9}\n"
                       "    fusion: {method: agglomerative, distance_threshold: 0.9}\n", encoding="utf-8")
-    result = run(parse_args(["--data", str(FIX), "--params", str(params)]), embed=oracle_embed)
+    result = run_benchmark(parser().parse_args(["--data", str(FIX), "--params", str(params)]), load_params(params),
+                           embed=oracle_embed)
     emb, tfidf = result["clustering"]["embedding"], result["clustering"]["tfidf"]
     assert emb["ari_per_seed"] == [1.0, 1.0, 1.0] and emb["ari"] == 1.0
     assert len(tfidf["ari_per_seed"]) == 3 and tfidf["ari"] == pytest.approx(float(np.mean(tfidf["ari_per_seed"])), abs=1e-3)

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.common.config import ArgkpFinetuneConfig
-from pipeline.evaluation.argkp.finetune import Example, batches
+from pipeline.evaluation.argkp.pairs import Example, batches
 
 
 def lr_factor(step: int, total: int, warmup: int) -> float:

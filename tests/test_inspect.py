@@ -49,7 +49,6 @@ def test_inspect_csv_with_columns_option() -> None:
     ([str(EXPORTS / "comments.csv"), "--columns", "doc=zz,id"], "expected key=column pairs"),
     ([str(EXPORTS / "comments.csv"), "--columns", "doc=zz"], "header lacks mapped columns"),
     ([str(EXPORTS / "reddit_small.json"), "--format", "wxr"], "unrecoverable XML"),
-    ([str(EXPORTS / "reddit_small.json"), "--params", "no-such-params.yaml"], "no-such-params.yaml: file not found"),
     ([str(EXPORTS / "reddit_small.json"), "--corpus", "nope"], "no corpus named 'nope'"),
     (["http://127.0.0.1:9/thread", "--params", "{fast}"], "http://127.0.0.1:9/thread: fetch failed"),
 ])
@@ -59,6 +58,12 @@ def test_bad_input_exits_1_with_one_line(args: list[str], message: str, tmp_path
     res = run(*(a.format(fast=fast) for a in args))
     assert res.returncode == 1 and res.stdout == ""
     assert res.stderr.count("\n") == 1 and message in res.stderr and "Traceback" not in res.stderr
+
+
+def test_a_bad_params_file_is_a_configuration_error_exit_2() -> None:
+    res = run(str(EXPORTS / "reddit_small.json"), "--params", "no-such-params.yaml")
+    assert res.returncode == 2 and res.stdout == "" and res.stderr.count("\n") == 1
+    assert "no-such-params.yaml: file not found" in res.stderr and "Traceback" not in res.stderr
 
 
 def test_unknown_format_and_usage_errors(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 from pipeline.common.config import (
     ConfigError,
@@ -25,20 +25,13 @@ from pipeline.common.config import (
     load_params,
 )
 from pipeline.common.schema import DOCUMENTS, PROBLEMS, UTTERANCES, make_table
+from pipeline.common.stage import EXIT_INPUT, EXIT_USAGE, command_parser, one_line
 from pipeline.common.textnorm import DecodeError
 from pipeline.ingest.adapters.base import REGISTRY, Parsed, Source, SourceError, detect, get_adapter
 
 
 class InspectError(Exception):
     """Bad input: the message is the one-line reason shown to the user."""
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse with one-line errors (exit 2) instead of usage dumps."""
-
-    def error(self, message: str) -> NoReturn:
-        """Write a one-line usage error and exit 2."""
-        self.exit(2, f"inspect: {message} (see --help)\n")
 
 
 @dataclass(frozen=True)
@@ -52,15 +45,15 @@ class Settings:
     meta: dict[str, Any]
 
 
-def parse_args(argv: list[str]) -> argparse.Namespace:
+def parser() -> argparse.ArgumentParser:
     """Command-line options."""
-    p = _Parser(prog="python -m pipeline inspect", description=__doc__.splitlines()[0])
+    p = command_parser("inspect", __doc__, params=False)
     p.add_argument("target", help="file path or http(s) URL")
     p.add_argument("--format", choices=sorted(REGISTRY), help="input format (default: detect)")
     p.add_argument("--params", type=Path, default=None, help="params.yaml (default: ./params.yaml if present)")
     p.add_argument("--corpus", help="take format, columns and platform from this corpus entry")
     p.add_argument("--columns", help="column mapping for csv/jsonl, e.g. doc=thread_id,id=comment_id,text=body")
-    return p.parse_args(argv)
+    return p
 
 
 def _columns(spec: str) -> dict[str, str]:
@@ -76,10 +69,7 @@ def settings(args: argparse.Namespace) -> Settings:
     params: Params | None = None
     path = args.params if args.params is not None else Path("params.yaml")
     if args.params is not None or path.is_file():
-        try:
-            params = load_params(path)
-        except ConfigError as e:
-            raise InspectError(str(e)) from None
+        params = load_params(path)  # ConfigError: exit 2, like every command's configuration error
     entry: CorpusConfig | None = None
     if args.corpus:
         entry = next((c for c in (params.corpora if params else ()) if c.name == args.corpus), None)
@@ -147,18 +137,21 @@ def as_json(fmt: str, parsed: Parsed) -> dict[str, Any]:
 
 
 def main(argv: list[str]) -> int:
-    """CLI edge: exit 0 with JSON on stdout, 1 with a one-line reason on stderr."""
-    args = parse_args(argv)
+    """CLI edge: exit 0 with JSON on stdout; 1 (bad input) or 2 (usage, params.yaml) with a one-line reason."""
+    args = parser().parse_args(argv)
     try:
         s = settings(args)
         data = read_target(args.target, s.scrape)
         fmt, parsed = inspect_source(Source(s.corpus, args.target, data, s.meta), s.fmt, s.ingest)
         doc = as_json(fmt, parsed)
+    except ConfigError as e:
+        sys.stderr.write(f"inspect: {one_line(e)}\n")
+        return EXIT_USAGE
     except InspectError as e:
         sys.stderr.write(f"inspect: {e}\n")
-        return 1
+        return EXIT_INPUT
     except Exception as e:  # noqa: BLE001 - the CLI promises a one-line reason, never a traceback
-        sys.stderr.write(f"inspect: {args.target}: unexpected {type(e).__name__}: {' '.join(str(e).split())}\n")
-        return 1
+        sys.stderr.write(f"inspect: {args.target}: unexpected {type(e).__name__}: {one_line(e)}\n")
+        return EXIT_INPUT
     sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
     return 0

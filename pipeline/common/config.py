@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 FORMATS = ("auto", "thread_text", "html", "reddit_json", "wxr", "disqus_xml", "csv", "jsonl")
@@ -414,24 +413,33 @@ def parse_params(raw: Any, source: str = "params.yaml") -> Params:
         raise ConfigError("; ".join(msgs)) from None
 
 
+def parse_yaml(text: str, source: str) -> Any:
+    """Parse YAML 1.2 as DVC writes it (`dvc exp run -S` rewrites params.yaml with ruamel.yaml): `Yes`/`No`/`on`
+    stay strings, only `true`/`false` are booleans. Safe: plain mappings, lists and scalars, no object tags."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        return YAML(typ="safe", pure=True).load(text)
+    except YAMLError as e:
+        raise ConfigError(f"{source}: not valid YAML: {' '.join(str(e).split())}") from None
+
+
 def load_params(path: Path | str = "params.yaml") -> Params:
-    """Load and validate params.yaml (yaml.safe_load only)."""
+    """Load and validate params.yaml (YAML 1.2, safe)."""
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(f"{path}: file not found") from None
-    except yaml.YAMLError as e:
-        raise ConfigError(f"{path}: not valid YAML: {e}") from None
-    return parse_params(raw, str(path))
+    return parse_params(parse_yaml(text, str(path)), str(path))
 
 
 def load_yaml(path: Path | str) -> Any:
-    """Load a YAML data file (codebook, manifest) with safe_load; errors name the file."""
+    """Load a YAML data file (codebook, manifest) the same way (YAML 1.2, safe); errors name the file."""
     path = Path(path)
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(f"{path}: file not found") from None
-    except yaml.YAMLError as e:
-        raise ConfigError(f"{path}: not valid YAML: {e}") from None
+    return parse_yaml(text, str(path))

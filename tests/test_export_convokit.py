@@ -11,9 +11,8 @@ import pytest
 
 from pipeline.common.config import IngestConfig
 from pipeline.common.schema import DOCUMENTS, UTTERANCES, make_table
-from pipeline.common.storage import write_table
-from pipeline.export.convokit import timestamp
-from pipeline.export.export_cli import to_convokit
+from pipeline.common.storage import read_table, write_table
+from pipeline.export.convokit import timestamp, to_convokit
 from pipeline.ingest.adapters.base import Source, get_adapter
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -107,14 +106,25 @@ def test_bad_input_is_one_line(tmp_path: Path) -> None:
     assert res.returncode == 1 and res.stderr.count("\n") == 1 and "Traceback" not in res.stderr
 
 
-def test_convokit_loads_the_export(tables: tuple[Path, Path], tmp_path: Path,
-                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_convokit_loads_the_export_with_every_utterance_speaker_and_reply_link(
+        tables: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HOME", str(tmp_path))  # convokit writes ~/.convokit/config.yml on import
-    convokit = pytest.importorskip("convokit")
+    import convokit  # a dev dependency (pyproject [dev]): the round trip is never skipped
+
     out = tmp_path / "convokit"
     assert export(tables, out).returncode == 0
     corpus = convokit.Corpus(filename=str(out))
-    assert len(list(corpus.iter_utterances())) == 7 and len(list(corpus.iter_conversations())) == 2
-    reply = corpus.get_utterance("fx/100/2")
-    assert reply.reply_to == "fx/100/1" and reply.speaker.id == "fx/Member Two"
-    assert reply.conversation_id == "fx/100/post" and reply.meta["depth"] == 2
+    utts = read_table(tables[0])
+    docs = read_table(tables[1])
+    got = {u.id: u for u in corpus.iter_utterances()}
+    assert sorted(got) == sorted(utts["utterance_id"])
+    for r in utts.itertuples(index=False):
+        u = got[r.utterance_id]
+        assert u.text == r.text
+        assert u.reply_to == (r.parent_id if isinstance(r.parent_id, str) else None)
+        assert u.conversation_id == f"{r.doc_id}/post"
+        assert u.speaker.id == (f"{r.corpus}/{r.author}" if isinstance(r.author, str) else f"unknown:{r.utterance_id}")
+    assert sorted(s.id for s in corpus.iter_speakers()) == sorted(
+        {f"{r.corpus}/{r.author}" if isinstance(r.author, str) else f"unknown:{r.utterance_id}" for r in utts.itertuples(index=False)})
+    assert sorted(c.id for c in corpus.iter_conversations()) == sorted(f"{d}/post" for d in docs["doc_id"])
+    assert len(got) == 7 and got["fx/100/2"].meta["depth"] == 2

@@ -41,9 +41,35 @@ def tiny_frames(fixtures: Path):
     return load_frames(load_yaml(fixtures / "frames" / "codebook.yaml"))
 
 
+def missing(reason: str) -> None:
+    """A gate whose data or tool is absent: fails under CI (CI set), skips with the reason elsewhere."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI is set: this gate must run, not skip)", pytrace=False)
+    pytest.skip(reason)
+
+
 @pytest.fixture(scope="session")
 def real_dir() -> Path:
-    """The shared real-data folder (PIPELINE_REAL_DATA overrides); skips when absent."""
+    """The shared real-data folder (PIPELINE_REAL_DATA overrides); skips when absent, fails under CI."""
     if not REAL_DIR.is_dir():
-        pytest.skip(f"real data folder {REAL_DIR} absent (set PIPELINE_REAL_DATA)")
+        missing(f"real data folder {REAL_DIR} absent (set PIPELINE_REAL_DATA)")
     return REAL_DIR
+
+
+@pytest.fixture(scope="session")
+def seed_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seed corpus through `dvc repro` once per session (tests/seed_project.py); every slow gate reads it."""
+    from tests.seed_project import build_seed_project
+
+    return build_seed_project(tmp_path_factory.mktemp("seed_project"))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests that read ../shared/real carry the `real` marker; the session pipeline's tests are `slow`."""
+    for item in items:
+        names = getattr(item, "fixturenames", ())
+        if "real_dir" in names and "real" not in item.keywords:
+            item.add_marker(pytest.mark.real)
+        if "seed_project" in names and "slow" not in item.keywords:
+            item.add_marker(pytest.mark.slow)

@@ -332,6 +332,42 @@ class FrameConfig(_Section):
         return v
 
 
+class CodingCurveConfig(_Section):
+    """A learning curve / coding-loop simulation (docs/coding_loop.md): rounds of coding, scored on held-out groups."""
+
+    holdouts: tuple[Literal["document", "utterance"], ...] = ("document",)  # document: leave one out; utterance: K-fold
+    folds: int = Field(5, ge=2)  # utterance holdout: grouped K-fold
+    seeds: tuple[int, ...] = (0, 1, 2)
+    initial: int = Field(20, ge=1)  # random units coded before the first round
+    batch: int = Field(20, ge=1)  # units coded per round
+    max_coded: int = Field(400, ge=1)
+    strategies: tuple[Literal["uncertainty", "stratified", "random"], ...] = ("random",)
+    options: dict[str, Any] = Field(default_factory=dict)  # fixed frame options (frame.select keys) for every refit
+    targets: tuple[float, ...] = (0.45, 0.5)  # macro-F1 levels reported as "units needed"
+
+    @field_validator("options")
+    @classmethod
+    def _known_options(cls, v: dict[str, Any]) -> dict[str, Any]:
+        bad = sorted(set(v) - set(FRAME_SELECTABLE))
+        if bad:
+            raise ValueError(f"options: keys must be among {list(FRAME_SELECTABLE)} (got {bad})")
+        return v
+
+
+class CodingConfig(_Section):
+    """Choosing units to hand-code next (pipeline/coding/strategies.py) and its learning curves."""
+
+    strategy: Literal["uncertainty", "stratified", "random"] = "uncertainty"
+    measure: Literal["margin", "entropy"] = "margin"
+    diversity: Literal["round_robin", "kcenter", "none"] = "round_robin"
+    max_per_utterance: int = Field(2, ge=0)  # 0 = no cap
+    kcenter_pool: int = Field(3, ge=1)  # kcenter: among the kcenter_pool x n most uncertain units
+    cold_start_per_label: int = Field(2, ge=0)  # units offered first per frame with no coded unit
+    seed: int = 1
+    curve: CodingCurveConfig = CodingCurveConfig()  # the frame stage's learning curve (cheap)
+    simulation: CodingCurveConfig = CodingCurveConfig()  # the coding-loop simulation (evaluate command)
+
+
 class PositionsConfig(_Section):
     """Roles, relations and reply stances (docs/positions.md)."""
 
@@ -385,6 +421,7 @@ class Params(_Section):
     embed: EmbedConfig = EmbedConfig()
     cluster: ClusterConfig = ClusterConfig()
     frame: FrameConfig = FrameConfig()
+    coding: CodingConfig = CodingConfig()
     positions: PositionsConfig = PositionsConfig()
     report: ReportConfig = ReportConfig()
     engine: EngineConfig = EngineConfig()

@@ -7,6 +7,7 @@ import sys
 
 EVALUATIONS: dict[str, str] = {
     "argkp": "pipeline.evaluation.argkp_cli",
+    "coding-curve": "pipeline.evaluation.coding_curve_cli",
     "extraction": "pipeline.evaluation.extraction_cli",
     "frame-splits": "pipeline.evaluation.frame_splits_cli",
 }

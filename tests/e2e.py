@@ -81,7 +81,7 @@ def report_cmd(project: Path) -> str:
     tables = [f"{TABLE_ARG.get(t, t)}={P}/{t}.parquet" for t in REPORT_TABLES if (project / P / f"{t}.parquet").exists()]
     figures = [f"{f}={P}/topic_figures/{f}.json" for f in REPORT_FIGURES]
     metrics = [f"{M}/{s}.json" for s in REPORT_METRICS if (project / M / f"{s}.json").exists()]
-    return ("python -m pipeline report --params params.yaml --out-dir reports --metrics-out reports/metrics.json "
+    return ("python -m pipeline report --params params.yaml --out-dir reports --headline metrics/headline.json "
             f"--tables {' '.join(tables)} --figures {' '.join(figures)} --metrics-in {' '.join(metrics)}")
 
 

@@ -117,29 +117,18 @@ def test_summaries_exact() -> None:
 # ---- the seed coding (data/annotations): held-out documents -------------------------------------------
 
 ROOT = Path(__file__).resolve().parents[1]
-PROCESSED = ROOT / "data" / "processed"
 
 
 @pytest.fixture(scope="module")
-def seed_curve_data(tmp_path_factory: pytest.TempPathFactory) -> CurveData:
-    """coder1's seed coding as CurveData: data/processed units and embeddings when `dvc repro` made them, else built."""
+def seed_curve_data(seed_project: Path) -> CurveData:
+    """coder1's seed coding as CurveData, over the session pipeline's units and embeddings."""
     from pipeline.evaluation.coding_curve_cli import curve_data
     from pipeline.frames.inputs import read_inputs
 
-    units, emb = PROCESSED / "units.parquet", PROCESSED / "embeddings.parquet"
-    if not (units.exists() and emb.exists()):
-        from pipeline.common.schema import EMBEDDINGS, UNITS
-        from pipeline.common.storage import write_table
-        from pipeline.embed.embedding import embed_texts, embeddings_frame
-        from tests.seed_stages import seed_tables
-
-        tables, out = seed_tables(), tmp_path_factory.mktemp("coding_seed")
-        units, emb = out / "units.parquet", out / "embeddings.parquet"
-        write_table(tables["units"], UNITS, units)
-        vectors = embed_texts(tables["units"]["text"].tolist(), tables["params"].embed)
-        write_table(embeddings_frame(tables["units"], vectors), EMBEDDINGS, emb)
-    args = argparse.Namespace(units=units, embeddings=emb, codebook=ROOT / "codebooks" / "social_business.yaml",
-                              params=ROOT / "params.yaml", unit_codes=ROOT / "data/annotations/frames_units_coder1.csv",
+    processed = seed_project / "data" / "processed"
+    args = argparse.Namespace(units=processed / "units.parquet", embeddings=processed / "embeddings.parquet",
+                              codebook=ROOT / "codebooks" / "social_business.yaml", params=ROOT / "params.yaml",
+                              unit_codes=ROOT / "data/annotations/frames_units_coder1.csv",
                               utterance_codes=ROOT / "data/annotations/frames_utterances_coder1.csv")
     return curve_data(read_inputs(args, load_params(args.params)))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+import json
 from pathlib import Path
 
 import numpy as np
@@ -19,9 +19,9 @@ from pipeline.common.agreement import (
     report,
 )
 from pipeline.common.codebook import load_frames
-from pipeline.common.codes import align_unit_codes, align_utterance_codes, text_key
-from pipeline.common.config import ConfigError, EmbedConfig, FrameConfig, load_params, load_yaml
-from pipeline.common.embedders import HashingEmbedder, make_embedder
+from pipeline.common.codes import text_key
+from pipeline.common.config import ConfigError, EmbedConfig, FrameConfig, load_yaml
+from pipeline.common.embedders import HashingEmbedder
 from pipeline.common.schema import (
     EMBEDDINGS,
     FRAME_TOPICS,
@@ -33,11 +33,10 @@ from pipeline.common.schema import (
 from pipeline.common.storage import read_json, read_table, write_table
 from pipeline.embed.embedding import embeddings_frame
 from pipeline.frames import frame_cli as stage
-from pipeline.frames import validation
 from pipeline.frames.aggregate import aggregate_utterances, frame_topic_crosstab
-from pipeline.frames.batch import contextualise, make_batch, utterance_vectors
+from pipeline.frames.batch import contextualise, make_batch
 from pipeline.frames.cv import candidates, grouped_folds, with_options
-from pipeline.frames.features import FeatureBuilder, uses_block
+from pipeline.frames.features import FeatureBuilder
 from pipeline.frames.framers import StackedFramer, SupervisedFramer, ZeroShotFramer
 from pipeline.frames.sequence import smooth_by_utterance
 from tests.frame_toys import select_on_runs, toy_units
@@ -360,28 +359,6 @@ ANN = ROOT / "data" / "annotations"
 PROCESSED = ROOT / "data" / "processed"
 
 
-@pytest.fixture(scope="module")
-def seed_inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Seed units, utterances and embeddings: data/processed when `dvc repro` made them, else built here."""
-    paths = {"utterances": PROCESSED / "utterances.parquet",
-             "units": Path(os.environ.get("FRAMES_UNITS", PROCESSED / "units.parquet")),
-             "embeddings": Path(os.environ.get("FRAMES_EMBEDDINGS", PROCESSED / "embeddings.parquet"))}
-    if all(p.exists() for p in paths.values()):
-        return paths
-    from pipeline.common.schema import UTTERANCES
-    from pipeline.common.storage import write_table
-    from pipeline.embed.embedding import embed_texts, embeddings_frame
-    from tests.seed_stages import seed_tables
-
-    tables, out = seed_tables(), tmp_path_factory.mktemp("seed_inputs")
-    paths = {k: out / f"{k}.parquet" for k in paths}
-    write_table(tables["utterances"], UTTERANCES, paths["utterances"])
-    write_table(tables["units"], UNITS, paths["units"])
-    vectors = embed_texts(tables["units"]["text"].tolist(), tables["params"].embed)
-    write_table(embeddings_frame(tables["units"], vectors), EMBEDDINGS, paths["embeddings"])
-    return paths
-
-
 def _frame_ids() -> list[str]:
     return [f.id for f in load_frames(load_yaml(ROOT / "codebooks" / "social_business.yaml"))]
 
@@ -405,57 +382,32 @@ def test_real_intercoder_agreement_floor() -> None:
     assert cohen_kappa(confusion(both["frame_1"].tolist(), both["frame_2"].tolist(), _frame_ids())) >= 0.80
 
 
-def test_real_utterance_coding_covers_every_seed_post_and_comment(seed_inputs: dict[str, Path]) -> None:
-    u = pd.read_parquet(seed_inputs["utterances"])
+def test_real_utterance_coding_covers_every_seed_post_and_comment() -> None:
+    from tests.seed_stages import seed_tables
+
+    u = seed_tables()["utterances"]
     wanted = set(u.loc[u["kind"] != "pingback", "utterance_id"])
     utt = pd.read_csv(ANN / "frames_utterances_coder1.csv", dtype=str, keep_default_na=False)
     assert wanted <= set(utt["utterance_id"])
 
 
-def test_real_supervised_route_holds_floor(seed_inputs: dict[str, Path]) -> None:
-    """Out-of-fold (grouped by utterance) macro-F1 against coder1; floors pinned below the measured 0.633 / 0.641."""
-    units_path, emb_path = seed_inputs["units"], seed_inputs["embeddings"]
-    cfg = load_params(ROOT / "params.yaml").frame.model_copy(update={"method": "supervised", "bootstrap": 0})
-    frames = load_frames(load_yaml(ROOT / "codebooks" / "social_business.yaml"))
-    units = read_table(units_path, UNITS).sort_values("unit_id", kind="stable").reset_index(drop=True)
-    emb = read_table(emb_path, EMBEDDINGS).set_index("unit_id")
-    x = contextualise(np.stack([np.asarray(v, dtype=float) for v in emb.loc[units["unit_id"], "vector"]]),
-                      units["utterance_id"].tolist(), cfg.context_weight)
-    gold = align_unit_codes(pd.read_csv(ANN / "frames_units_coder1.csv", dtype=str, keep_default_na=False), units)[0]
-    texts = units.sort_values(["utterance_id", "index"]).groupby("utterance_id")["text"].apply(" ".join).to_dict()
-    gold_utts = align_utterance_codes(pd.read_csv(ANN / "frames_utterances_coder1.csv", dtype=str,
-                                                  keep_default_na=False), texts)[0]
-    assert len(gold) >= 200
-    pred = validation.out_of_fold(units, x, frames, gold[["unit_id", "frame"]], cfg)
-    res = validation.agreement_with_codes(pred, gold[["unit_id", "frame"]], gold_utts[["utterance_id", "frame"]],
-                         [f.id for f in frames], "other", cfg, 0)
-    assert res["unit"]["macro_f1"] >= 0.60
-    assert res["utterance"]["macro_f1"] >= 0.58
+def frame_metrics(project: Path) -> dict:
+    """metrics/frames.json of the session's seed pipeline run."""
+    return json.loads((project / "metrics" / "frames.json").read_text())
 
 
-@pytest.mark.slow
-def test_real_stacked_route_nested_cv_holds_floor(seed_inputs: dict[str, Path]) -> None:
-    """Nested CV (inner folds choose frame.select, outer folds grouped by utterance score) of the default route.
+def test_real_stage_validation_holds_floors(seed_project: Path) -> None:
+    """The frame stage's own validation on the seeds (one nested CV, in the session's pipeline run).
 
-    Measured 0.6475 / 0.6754 (unit / utterance macro-F1; seeded, deterministic); the issue's target 0.70
-    is not reached at unit level. Floors 0.63 / 0.65.
+    Measured (this machine; unit / utterance macro-F1): stacked nested CV 0.6475 / 0.6754, supervised
+    out-of-fold 0.633 / 0.641, zero-shot 0.564 / 0.656; coder3 vs coder1 kappa 0.887, coder1 test-retest 0.95.
+    The issue's target 0.70 is not reached at unit level. Floors sit just below.
     """
-    units_path, emb_path = seed_inputs["units"], seed_inputs["embeddings"]
-    cfg = load_params(ROOT / "params.yaml").frame.model_copy(update={"bootstrap": 0})
-    assert cfg.method == "stacked" and cfg.select
-    frames = load_frames(load_yaml(ROOT / "codebooks" / "social_business.yaml"))
-    units = read_table(units_path, UNITS).sort_values("unit_id", kind="stable").reset_index(drop=True)
-    emb = read_table(emb_path, EMBEDDINGS).set_index("unit_id")
-    params = load_params(ROOT / "params.yaml")
-    utt = utterance_vectors(units, make_embedder(params.embed).embed) if uses_block(cfg, "utterance") else None
-    batch = make_batch(units, np.stack([np.asarray(v, dtype=float) for v in emb.loc[units["unit_id"], "vector"]]),
-                       None, utt)
-    gold = align_unit_codes(pd.read_csv(ANN / "frames_units_coder1.csv", dtype=str, keep_default_na=False), units)[0]
-    texts = units.sort_values(["utterance_id", "index"]).groupby("utterance_id")["text"].apply(" ".join).to_dict()
-    gold_utts = align_utterance_codes(pd.read_csv(ANN / "frames_utterances_coder1.csv", dtype=str,
-                                                  keep_default_na=False), texts)[0][["utterance_id", "frame"]]
-    pred = validation.out_of_fold(units, batch, frames, gold[["unit_id", "frame"]], cfg, None, gold_utts)
-    res = validation.agreement_with_codes(pred, gold[["unit_id", "frame"]], gold_utts, [f.id for f in frames], "other", cfg, 0)
-    assert len(pred.attrs["chosen"]) == cfg.cv_folds
-    assert res["unit"]["macro_f1"] >= 0.63
-    assert res["utterance"]["macro_f1"] >= 0.65
+    m = frame_metrics(seed_project)
+    assert m["method"] == "stacked" and m["coding"]["unit_codes"] == 494 - m["coding"]["excluded_as_codebook_examples"]
+    assert len(m["cv"]["chosen_per_outer_fold"]) == m["cv"]["folds"] == 5
+    assert m["unit"]["macro_f1"] >= 0.63 and m["utterance"]["macro_f1"] >= 0.65
+    routes = m["routes"]
+    assert routes["supervised"]["unit_macro_f1"] >= 0.61 and routes["supervised"]["utterance_macro_f1"] >= 0.60
+    assert routes["zeroshot"]["unit_macro_f1"] >= 0.54 and routes["zeroshot"]["utterance_macro_f1"] >= 0.62
+    assert m["intercoder_independent"]["kappa"] >= 0.87 and m["intercoder"]["kappa"] >= 0.92

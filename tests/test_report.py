@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline.common.schema import DOCUMENTS, PROBLEMS, SKIPPED, UTTERANCES, make_table
+from pipeline.report.headline import build_headline, headline_of
 from pipeline.report.pages import build_pages
-from pipeline.report.report_cli import build_metrics
 from pipeline.report.threads import build_trees
 
 PAYLOAD = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned=2">'
@@ -30,11 +30,23 @@ def tables() -> dict[str, pd.DataFrame]:
     return {"documents": docs, "utterances": utts, "problems": problems, "skipped": make_table([], SKIPPED)}
 
 
-def test_counts_metrics() -> None:
-    m = build_metrics(tables(), {"clean": {"kept": 3}})
-    assert m["counts"]["t"] == {"documents": 1, "posts": 1, "top_level": 1, "replies": 1, "pingbacks": 1,
-                                "participants": 1, "max_depth": 2, "problems": 1}
-    assert m["clean"] == {"kept": 3}
+def test_headline_counts_and_numbers_declared_once() -> None:
+    m = headline_of(tables(), {"clean": {"kept": 3}})
+    assert m == {"corpora": {"t": {"documents": 1, "comments": 2, "participants": 1, "problems": 1}}}
+    stage = {"frames": {"method": "stacked", "unit": {"macro_f1": 0.6}, "utterance": {"macro_f1": 0.7},
+                        "across_documents": {"unit": {"macro_f1": 0.5}, "utterance": {"macro_f1": 0.4}},
+                        "intercoder_independent": {"kappa": 0.9}},
+             "positions": {"supervised_cv": {"macro_f1": 0.57}, "zeroshot": {"macro_f1": 0.51}},
+             "segment": {"units": 494}, "cluster": {"n_topics": 16, "outlier_share": 0.3},
+             "stability": {"ari_mean": 0.49}, "conservation": {"t": {"balanced": True}}}
+    h = build_headline({}, stage)
+    assert h == {"units": 494,
+                 "frames": {"method": "stacked", "unit_macro_f1_across_documents": 0.5,
+                            "utterance_macro_f1_across_documents": 0.4, "unit_macro_f1_within_documents": 0.6,
+                            "utterance_macro_f1_within_documents": 0.7, "kappa_independent_coder": 0.9},
+                 "roles": {"macro_f1_supervised_cv": 0.57, "macro_f1_zeroshot": 0.51},
+                 "topics": {"n_topics": 16, "outlier_share": 0.3, "stability_ari": 0.49},
+                 "conservation": {"t": True}}
 
 
 def test_tree_nesting() -> None:

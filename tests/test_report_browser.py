@@ -207,7 +207,7 @@ def tiny_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
         (tmp / f"{name}.json").write_text(json.dumps(fig))
         fig_specs.append(f"{name}={tmp / name}.json")
     out = tmp / "reports"
-    assert main(["--params", str(ROOT / "params.yaml"), "--out-dir", str(out), "--metrics-out", str(out / "m.json"),
+    assert main(["--params", str(ROOT / "params.yaml"), "--out-dir", str(out), "--headline", str(out / "m.json"),
                  "--tables", *specs, "--metrics-in", *metric_files, "--figures", *fig_specs,
                  "topics_absent=" + str(tmp / "missing.json")]) == 0
     return out

@@ -1,4 +1,4 @@
-"""`python -m pipeline report`: self-contained offline HTML in reports/ plus reports/metrics.json and dvc plots data."""
+"""`python -m pipeline report`: self-contained offline HTML in reports/, metrics/headline.json and dvc plots data."""
 
 from __future__ import annotations
 
@@ -6,15 +6,14 @@ import argparse
 import datetime as dt
 import shutil
 from pathlib import Path
-from typing import Any
 
-import pandas as pd
 import yaml
 
 from pipeline.common.config import Params
 from pipeline.common.stage import command_parser, run_command
 from pipeline.common.storage import read_json, write_json, write_text
-from pipeline.report import overview, plots, provenance
+from pipeline.report import plots, provenance
+from pipeline.report.headline import headline_of
 from pipeline.report.inputs import (
     git_revision,
     model_identity,
@@ -29,13 +28,6 @@ from pipeline.report.render import ASSETS, PLOTLY_JS, asset_bytes, plotly_js_pat
 
 # figure name given with --figures -> what it is (plotly JSON written by an upstream stage)
 FIGURES = ("topics_map", "topics_barchart", "topics_hierarchy")
-
-
-def build_metrics(tables: dict[str, pd.DataFrame], stage_metrics: dict[str, Any]) -> dict[str, Any]:
-    """reports/metrics.json: corpus counts plus every stage's metrics file."""
-    corpora = overview.corpus_rows(tables["documents"], tables["utterances"], tables["problems"],
-                                   tables.get("participants"))
-    return {"counts": overview.count_metrics(corpora), **stage_metrics}
 
 
 def parser() -> argparse.ArgumentParser:
@@ -53,7 +45,7 @@ def parser() -> argparse.ArgumentParser:
                          "behind each confusion matrix of that stage")
     ap.add_argument("--lock", type=Path, default=Path("dvc.lock"), help="dvc.lock to read hashes from (not a dependency)")
     ap.add_argument("--out-dir", type=Path, required=True)
-    ap.add_argument("--metrics-out", type=Path, required=True)
+    ap.add_argument("--headline", type=Path, required=True, help="output: metrics/headline.json (dvc metrics)")
     ap.add_argument("--plots-dir", type=Path, help="folder for the dvc plots CSVs (frames, topics, roles)")
     return ap
 
@@ -78,7 +70,7 @@ def run(args: argparse.Namespace, cfg: Params) -> int:
         (out / "assets" / name).write_bytes(asset_bytes(name))
     if any('class="plotly-fig"' in html for html in pages.values()):
         shutil.copyfile(plotly_js_path(), out / "assets" / PLOTLY_JS)
-    write_json(build_metrics(tables, stage_metrics), args.metrics_out)
+    write_json(headline_of(tables, stage_metrics), args.headline)
     if args.plots_dir:
         for name, df in plots.distributions(tables).items():
             write_text(df.to_csv(index=False), args.plots_dir / name)

@@ -21,7 +21,7 @@ def seed_tables() -> dict[str, Any]:
     from pipeline.ingest.reading import read_corpora
     from pipeline.prepare.attribution import attribute
     from pipeline.prepare.cleaning import clean_utterances
-    from pipeline.prepare.partitioned import read_sources
+    from pipeline.prepare.partitioned import decode_sources, read_source_bytes
     from pipeline.prepare.segmentation import segment
 
     params = load_params(PARAMS)
@@ -30,7 +30,7 @@ def seed_tables() -> dict[str, Any]:
     cleaned = clean_utterances(ingested["utterances"], params.clean)
     attributed, participants = attribute(cleaned.utterances, ingested["documents"], params.attribute, params.clean)
     forms = load_forms(load_yaml(CODEBOOK)["concepts"], str(CODEBOOK))
-    sources = read_sources(set(attributed.source_file), ROOT)
+    sources = decode_sources(read_source_bytes(set(attributed.source_file), ROOT))
     units, problems, metrics = segment(attributed, sources, forms, params.segment)
     return {"params": params, "documents": ingested["documents"], "utterances": ingested["utterances"],
             "clean": cleaned, "attributed": attributed, "participants": participants,

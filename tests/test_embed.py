@@ -22,9 +22,9 @@ from pipeline.common.embedders import (
 )
 from pipeline.common.schema import EMBEDDINGS, UNITS
 from pipeline.common.storage import read_table, sha256_text, write_table
-from pipeline.embed.cache import CacheError, EmbeddingCache, embed_cached
+from pipeline.embed.cache import CacheError, CacheStats, EmbeddingCache, embed_cached
 from pipeline.embed.embed_cli import main
-from pipeline.embed.embedding import embed_units
+from pipeline.embed.embedding import embeddings_frame
 
 
 class CountingEmbedder:
@@ -175,3 +175,11 @@ def test_sentence_transformer_embedder():
     np.testing.assert_allclose(np.linalg.norm(v, axis=1), 1.0, rtol=1e-5)
     assert v[0] @ v[1] > v[0] @ v[2] + 0.2
     assert make_embedder(EmbedConfig()).identity == emb.identity
+
+
+def embed_units(
+    units: pd.DataFrame, embedder: Embedder, cache: EmbeddingCache, cfg: EmbedConfig, progress: bool = True
+) -> tuple[pd.DataFrame, CacheStats]:
+    """The embeddings table of `units` in memory through the cache: the reference the streamed stage must equal."""
+    vectors, stats = embed_cached(units["text"].tolist(), embedder, cache, cfg.batch_size, progress)
+    return embeddings_frame(units, vectors), stats

@@ -139,7 +139,7 @@ def test_embed_to_matches_in_memory_and_counts_cache(tmp_path):
     from pipeline.common.embedders import make_embedder
     from pipeline.embed.cache import EmbeddingCache
     from pipeline.embed.embed_cli import embed_to
-    from pipeline.embed.embedding import embed_units
+    from tests.test_embed import embed_units
 
     units = seed_tables()["units"]
     write_table(units, UNITS, tmp_path / "units.parquet")
@@ -168,12 +168,3 @@ def test_stage_clis_stream_on_the_configured_engine(tmp_path):
                  "--removals", str(tmp_path / "r.parquet"), "--metrics", str(tmp_path / "m.json")]) == 0
     pd.testing.assert_frame_equal(read_table(tmp_path / "c.parquet"),
                                   on_disk(ref["clean"].utterances, CLEAN_UTTERANCES, tmp_path / "ref.parquet"))
-
-
-def test_map_row_chunks_equals_whole_matrix():
-    from pipeline.common.engine import map_row_chunks
-
-    x = np.arange(30, dtype=float).reshape(10, 3)
-    protos = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 1.0]])
-    np.testing.assert_array_equal(map_row_chunks(lambda m: m @ protos.T, x, LocalEngine(), 4), x @ protos.T)
-    assert map_row_chunks(lambda m: m @ protos.T, x[:0], LocalEngine(), 4).shape == (0, 2)

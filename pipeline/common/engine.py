@@ -277,12 +277,3 @@ def _trailing_run_start(part: Any, key: str) -> int:
         col = part[key]
         other = np.flatnonzero(~(col == col.iloc[-1]).to_numpy())
     return int(other[-1]) + 1 if len(other) else 0
-
-
-def map_row_chunks(fn: Callable[[Any], Any], x: Any, engine: Engine, size: int, desc: str = "score") -> Any:
-    """A row-wise function (rows in, one result row per input row) over chunks of `size` rows on the engine,
-    results stacked in order: the hook for per-unit scoring (frames, roles) on large corpora."""
-    n = len(x)
-    parts = list(engine.imap(fn, (x[i:i + max(1, size)] for i in range(0, n, max(1, size))),
-                             total=-(-n // max(1, size)), desc=desc))
-    return np.concatenate(parts) if parts else fn(x[:0])

@@ -19,7 +19,7 @@ from pipeline.common.storage import (
     iter_row_groups,
     sha256_text,
 )
-from pipeline.embed.cache import CacheStats, EmbeddingCache, embed_cached
+from pipeline.embed.cache import CacheStats, EmbeddingCache
 
 
 def embeddings_frame(units: pd.DataFrame, vectors: np.ndarray) -> pd.DataFrame:
@@ -34,14 +34,6 @@ def embeddings_frame(units: pd.DataFrame, vectors: np.ndarray) -> pd.DataFrame:
         "text_sha256": [sha256_text(t) for t in units["text"]],
         "vector": list(np.asarray(vectors, dtype=np.float32)),
     })
-
-
-def embed_units(
-    units: pd.DataFrame, embedder: Embedder, cache: EmbeddingCache, cfg: EmbedConfig, progress: bool = True
-) -> tuple[pd.DataFrame, CacheStats]:
-    """Embed each unit's text (only texts unseen by the cache reach the model)."""
-    vectors, stats = embed_cached(units["text"].tolist(), embedder, cache, cfg.batch_size, progress)
-    return embeddings_frame(units, vectors), stats
 
 
 # --- partitioned run (issue 9): one model load per worker process, never per task ---

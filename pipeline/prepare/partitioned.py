@@ -60,9 +60,6 @@ def _n_parts(path: Path, size: int) -> int:
     return max(1, -(-count_rows(path) // max(1, size)))
 
 
-def read_sources(paths: set[str], root: Path) -> dict[str, str | None]:
-    """Decode each project-relative source file (None when missing or not text)."""
-    return decode_sources(read_source_bytes(paths, root))
 def read_source_bytes(paths: set[str], root: Path) -> dict[str, bytes | None]:
     """The bytes of each project-relative source file (None when missing or unreadable)."""
     out: dict[str, bytes | None] = {}

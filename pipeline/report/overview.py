@@ -55,12 +55,6 @@ def document_rows(docs: pd.DataFrame, utts: pd.DataFrame) -> list[dict[str, Any]
     return rows
 
 
-def count_metrics(corpora: list[dict[str, Any]]) -> dict[str, Any]:
-    """Metrics for dvc: counts per corpus."""
-    keys = ("documents", "posts", "top_level", "replies", "pingbacks", "participants", "max_depth", "problems")
-    return {row["corpus"]: {k: row[k] for k in keys} for row in corpora}
-
-
 def removal_summary(removals: pd.DataFrame) -> list[dict[str, Any]]:
     """Removals counted per corpus, scope and reason, with the utterance ids behind each count."""
     rows = []

@@ -58,7 +58,9 @@ def test_an_experiment_with_a_changed_param_runs_and_shows(seed_project: Path, t
     params = [run_["data"]["params"]["params.yaml"]["data"]["report"]["examples"]
               for e in experiments for run_ in (e.get("revs") or [])]
     assert 2 in params
-    assert "report.examples" in run(project, "dvc", "exp", "show", "--no-pager").stdout
+    table = run(project, "dvc", "exp", "show", "--csv").stdout.splitlines()
+    column = table[0].split(",").index("report.examples")
+    assert sorted({row.split(",")[column] for row in table[1:]}) == ["2", "3"]
 
 
 def test_an_edit_to_a_module_shows_in_dvc_status_for_every_stage_that_imports_it(seed_project: Path,

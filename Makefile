@@ -34,13 +34,13 @@ repro: $(STAMP)
 browser:
 	@bash scripts/install-chromium.sh
 
-## test: set up (incl. chromium), then run the whole test suite
+## test: set up (incl. chromium), then run the whole test suite (CI; one seed pipeline run per session)
 test: $(STAMP) browser
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --durations=15
 
-## test-fast: tests without model loading, BERTopic fits or the browser
+## test-fast: the development loop: no model loading, BERTopic fit, pipeline run or browser
 test-fast: $(STAMP)
-	$(PY) -m pytest -q -m "not slow and not browser"
+	$(PY) -m pytest -q -m "not slow and not browser" --durations=15
 
 ## lint: ruff over the package and the tests
 lint: $(STAMP)

@@ -73,3 +73,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.real)
         if "seed_project" in names and "slow" not in item.keywords:
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(autouse=True)
+def _fast_tests_load_no_model(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test not marked `slow` that loads the embedding model fails: the fast tier stays model-free."""
+    if "slow" in request.keywords:
+        return
+    from pipeline.common import embedders
+
+    def refuse(self: object, cfg: object) -> None:
+        raise AssertionError("this test loads the embedding model: mark it @pytest.mark.slow")
+
+    monkeypatch.setattr(embedders.SentenceTransformerEmbedder, "__init__", refuse)

@@ -6,12 +6,13 @@ the ingest, clean, attribute and segment stages. Model-based floors are @slow.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from pipeline.common.config import PositionsConfig, load_params, load_yaml
+from pipeline.common.config import PositionsConfig, load_yaml
 from pipeline.common.schema import UNITS
 from pipeline.common.storage import read_table
 from pipeline.positions.relations import extract_relations, load_rules
@@ -159,21 +160,14 @@ def test_seed_reply_stances(seeds, root):
     assert agree >= 0.58  # measured 0.614 (57 coded replies)
 
 
-@pytest.mark.slow
-def test_seed_role_model_floors(seeds, coded, root):
-    from pipeline.common.embedders import make_embedder
-    from pipeline.positions.role_scores import align_annotations, embed_role_texts, score_roles
-
-    cfg = load_params(root / "params.yaml").positions.model_copy(update={"bootstrap": 0})
-    roles, concepts = load_roles(seeds["codebook"]), load_concepts(seeds["codebook"])
-    uc = unit_concepts(seeds["units"], concepts, cfg.min_context_chars)
-    gold, problems = align_annotations(coded, uc, [r.id for r in roles], "roles_coder1.csv")
-    assert problems == []
-    embedder = make_embedder(load_params(root / "params.yaml").embed)
-    out, m = score_roles(uc, embedder.embed(uc["context"].tolist()), embed_role_texts(roles, embedder.embed), roles, gold, cfg)
-    assert m["supervised_cv"]["macro_f1"] >= 0.50  # measured 0.573
-    assert m["zeroshot"]["macro_f1"] >= 0.45  # measured 0.514 (threshold 0.5)
-    zs = out.set_index(["unit_id", "concept"])["zeroshot_role"]
+def test_seed_role_model_floors(seed_project: Path) -> None:
+    """The positions stage's role validation in the session's seed pipeline run (268 coded mentions)."""
+    m = json.loads((seed_project / "metrics" / "positions.json").read_text())
+    assert m["n_coded"] == 268 and m["method"] == "supervised"
+    assert m["supervised_cv"]["macro_f1"] >= 0.54  # measured 0.573
+    assert m["zeroshot"]["macro_f1"] >= 0.48  # measured 0.514 (threshold 0.5)
+    roles = read_table(seed_project / "data" / "processed" / "unit_roles.parquet")
+    zs = roles.set_index(["unit_id", "concept"])["zeroshot_role"]
     for unit, _, concept, role in [p for p in PINNED_ROLES if p[0] in (
             "kolsky-spade/post/s8", "kolsky-spade/post/s9", "kolsky-spade/post/s10", "kolsky-spade/c21.1/s1",
             "kolsky-spade/c2.1/s8", "social-business-2013/post/s8", "sb-strategy-beats-sm/post/s12")]:

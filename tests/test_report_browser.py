@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 
 from tests.browser import Visit, browser, open_page, outside, screenshot
 from tests.e2e import ROOT, make_project, report_cmd, run_cmd, run_stages
@@ -16,12 +15,9 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 @pytest.fixture(scope="module")
-def analysis_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The seeds through every stage up to the report with all its pages (two stability seeds to save time)."""
-    cluster = yaml.safe_load((ROOT / "params.yaml").read_text())["cluster"]
-    project = make_project(tmp_path_factory.mktemp("analysis"), {"cluster": {**cluster, "stability_seeds": [1, 2]}})
-    run_stages(project)
-    return project / "reports"
+def analysis_report(seed_project: Path) -> Path:
+    """The seed report of the session's pipeline run (tests/seed_project.py): every page."""
+    return seed_project / "reports"
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import stat
+from pathlib import Path
+
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
@@ -59,3 +63,12 @@ def test_writer_checks_schema_and_writes_empty_tables(tmp_path):
         pass
     assert count_rows(path) == 0 and read_table(path, PROBLEMS).columns.tolist() == PROBLEMS.names
     assert sum(len(g) for g in iter_row_groups(path)) == 0
+
+
+def test_an_atomic_write_to_a_device_writes_through_and_never_replaces_it() -> None:
+    from pipeline.common.storage import write_json
+
+    before = os.stat("/dev/null")
+    write_json({"a": 1}, Path("/dev/null"))
+    after = os.stat("/dev/null")
+    assert stat.S_ISCHR(after.st_mode) and after.st_ino == before.st_ino

@@ -177,7 +177,12 @@ SEEDS = [  # (doc, opening, author or None, a piece of the evidence)
     ("kolsky-spade", "Bravo.", None, None),
     ("kolsky-spade", "Yes!\n\nNo one owns", HOST, "host habit: 14/17 replies to top-level comments carry a host phrase"),
     ("livingston-multichannel", "Great questions and issues", "Jon Ferrara", "signature: 'Jon Ferrara CEO | Nimble"),
-    ("livingston-multichannel", "Interesting point!", None, None),
+    # the post is missing; the manifest names Geoff Livingston; c1 and c5 address him, c1.1 and c5.1 answer them
+    ("livingston-multichannel", "Interesting point!", "Geoff Livingston",
+     "host addressed: livingston-multichannel/c1 opens 'Great points, Geoff.'"),
+    ("livingston-multichannel", "It seems like a lot of it is salesmanship", "Geoff Livingston",
+     "host addressed: livingston-multichannel/c5 opens 'Really provoking Geoff,'"),
+    ("livingston-multichannel", "LOL, I guess everyone", None, None),  # c2 names no one: no guess
     ("livingston-multichannel", "Great points, Geoff.", None, None),
     ("smm-not-enough", "Our company, C7group", None, None),
 ]
@@ -200,11 +205,40 @@ def test_seed_attribution(doc, opening, author, evidence):
 def test_seed_participants():
     t = seed_tables()
     people = t["participants"].set_index("name")
-    assert len(people) == 20 and "Richard" not in people.index and "Mike" not in people.index
+    assert len(people) == 21 and "Richard" not in people.index and "Mike" not in people.index
     assert set(people.aliases["Esteban Kolsky"]) == {"Esteban", "Estaban", "Esteban Kolsky"}
     assert {"Mike Boysen", "Mike P"} <= set(people.index)  # same first name, two people
     assert people.n_utterances["Esteban Kolsky"] == 19 and people.n_utterances["Phil Soffer"] == 2
+    assert people.n_utterances["Geoff Livingston"] == 2
     attributed = t["attributed"]
     m = attribute_metrics(attributed, t["participants"])["seeds"]
-    assert (m["utterances"], m["attributed"], m["unknown_weak_evidence"], m["unknown_no_evidence"]) == (61, 41, 2, 18)
-    assert attributed.author.notna().sum() == 41 and (attributed.author_confidence.dropna() >= 0.5).all()
+    assert (m["utterances"], m["attributed"], m["unknown_weak_evidence"], m["unknown_no_evidence"]) == (61, 43, 2, 16)
+    assert m["attributed_using"]["host_addressed"] == 2
+    assert attributed.author.notna().sum() == 43 and (attributed.author_confidence.dropna() >= 0.5).all()
+
+
+def test_host_addressed_only_where_the_post_is_missing_and_a_comment_names_the_host(params) -> None:
+    def utt(uid: str, parent: str | None, depth: int, text: str, kind: str = "comment") -> dict:
+        return {"corpus": "x", "doc_id": "x/m", "utterance_id": f"x/m/{uid}", "parent_id": parent and f"x/m/{parent}",
+                "position": 0, "depth": depth, "kind": kind, "author": None, "author_evidence": None, "date": None,
+                "text": text, "source_file": "m.txt", "char_start": None, "char_end": None, "clean_text": text,
+                "commentluv": None, "signature": None, "included": True, "exclusion_reason": None,
+                "author_confidence": None}
+
+    rows = [utt("c1", None, 1, "Great points, Geoff. Silos are the problem."), utt("c1.1", "c1", 2, "Agreed."),
+            utt("c2", None, 1, "Nice post, thanks."), utt("c2.1", "c2", 2, "Thank you."),
+            utt("c3", None, 1, "Geoff (or is it Jeff?), nice."), utt("c3.1", "c3", 2, "Jeff it is not.")]
+    rows = [{**r, "position": k} for k, r in enumerate(rows)]
+    docs = make_table([{"corpus": "x", "doc_id": "x/m", "title": None, "url": None, "post_author": "Geoff Livingston",
+                        "date": None, "platform": None, "format": "thread_text", "source_file": "m.txt",
+                        "source_sha256": "0"}], DOCUMENTS)
+    out, _ = attribute(make_table(rows, CLEAN_UTTERANCES), docs, params.attribute, params.clean)
+    got = dict(zip(out.utterance_id, zip(out.author, out.author_confidence, strict=True), strict=True))
+    assert got["x/m/c1.1"] == ("Geoff Livingston", 0.7)
+    assert pd.isna(got["x/m/c2.1"][0]) and pd.isna(got["x/m/c3.1"][0])  # names no one; a hedged vocative
+    with_post = [utt("post", None, 0, "The post.", "post"), *[{**r, "parent_id": r["parent_id"] or "x/m/post"}
+                                                              for r in rows]]
+    with_post = [{**r, "position": k} for k, r in enumerate(with_post)]
+    out, _ = attribute(make_table(with_post, CLEAN_UTTERANCES), docs, params.attribute, params.clean)
+    evidence = dict(zip(out.utterance_id, out.author_evidence, strict=True))
+    assert "host addressed" not in str(evidence["x/m/c1.1"])

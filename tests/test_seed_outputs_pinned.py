@@ -27,13 +27,15 @@ COLUMNS = {
     "units": ["unit_id", "utterance_id", "index", "author", "text", "clean_start", "clean_end", "raw_start", "raw_end",
               "concepts"],
 }
-PINNED = {  # computed with the code of commit c6e4f96 (before issue 9's throughput work)
+PINNED = {  # computed with the code of commit c6e4f96 (before issue 9's throughput work); attributed, participants
+    # and units re-pinned when the host's two replies in the Livingston thread were attributed (issue 17; checked:
+    # only livingston-multichannel/c1.1 and c5.1 and their units changed, and Geoff Livingston joined the participants)
     "utterances": "3e43e022e31d96257bf94c1520439930550edbbcb96d354321621ff5eeeba1ef",
     "clean": "f8d20826bfc564401ef4cccdeca5c7c412632bee119e1dacfc3349661542c5b2",
     "removals": "2add1a3d1bb59a9657c76a37f8f7df276fbd210669474996d17618d5bce1e9ea",
-    "attributed": "8349031469b313b670848c5f607cf7123e6565ef370471b51ca89c97ceb13a79",
-    "participants": "3d0c9cd6d52b998c801cfa75416c6a26dd15fc316f38508109f5381505965ee0",
-    "units": "88a9022aa8714b6b45cb1feb16f8008ae28fdf0fdc42977f258871b3c1566735",
+    "attributed": "3eb9c656f61eae9570a89e8bd0c54569f94b949c33ef3a904ab7c6e66cdd34fc",
+    "participants": "caf658befc8e9335f8337fd983ded679fd91e644725f550ff38a178ce0fbfced",
+    "units": "98f63d5433711432b797c9c1a4296ceb29f334713c6159ae0cedbe09db15eb3f",
 }
 
 

@@ -163,6 +163,7 @@ class EvidenceWeights(_Section):
     child_vocative_hedged: float = 0.3  # ... with a hedge: "Richard (or someone else?),"
     host_phrase: float = 0.75  # a host's phrase ("thanks for the read") in a reply
     host_habit: float = 0.7  # x the measured share of replies the post author wrote
+    host_addressed: float = 0.7  # post missing: a reply to a top-level comment that opens by naming the post author
     reply_chain: float = 0.4  # A -> B -> ? : the reply goes back to A
 
 

@@ -23,6 +23,7 @@ from pipeline.common.names import canonical_name, display, name_key
 from pipeline.common.schema import CLEAN_UTTERANCES, PARTICIPANTS, conform, make_table
 from pipeline.common.storage import rows
 from pipeline.prepare.cleaning import signature_names
+from pipeline.prepare.host_evidence import host_addressed, host_habit, host_phrase
 
 
 @dataclass(frozen=True)
@@ -104,21 +105,6 @@ def child_vocative_evidence(row: Any, rules: Rules, weights: dict[str, float]) -
     return [Evidence(row.parent_id, name, kind, weights[kind], note)]
 
 
-def host_phrase(text: str, rules: Rules) -> str | None:
-    """The first host phrase found in a text."""
-    for p in rules.host_phrases:
-        m = p.search(text)
-        if m:
-            return m.group(0)
-    return None
-
-
-def host_habit(doc: pd.DataFrame | list[Any], rules: Rules) -> tuple[int, int]:
-    """(replies to top-level comments that carry a host phrase, all such replies) in one thread."""
-    texts = [r.clean_text for r in (rows(doc) if isinstance(doc, pd.DataFrame) else doc) if r.depth == 2 and r.included]
-    return sum(host_phrase(t, rules) is not None for t in texts), len(texts)
-
-
 def decide(evidence: list[Evidence], cfg: AttributeConfig) -> tuple[str | None, str | None, float | None]:
     """(author, evidence text, confidence) from an utterance's evidence; null author when weak."""
     if not evidence:
@@ -171,12 +157,21 @@ def attribute_document(doc: pd.DataFrame | list[Any], post_author: str | None, r
     host = display(post_author) if post_author else None
     k, n = host_habit(records, rules)
     habit = w["host_habit"] * k / n if n >= cfg.host_habit_min_replies and k / n >= cfg.host_habit_min_rate else 0.0
+
+    def is_host(name: str) -> bool:
+        return canonical_name(name, [], known, cfg.merge_max_edit_distance, cfg.merge_min_chars)[0] == host
+
+    addressed = host_addressed(records, host, lambda text: vocative(text, rules), is_host)
     out: dict[str, tuple] = {}
     parent_of = {r.utterance_id: r.parent_id for r in records}
     for row in records:
         evidence = direct[row.utterance_id]
         if not evidence and row.kind != "post":
             evidence = circumstantial(row, parent_of, out, host, habit, (k, n), rules, w)
+            if row.depth == 2 and row.parent_id in addressed:
+                note = (f"host addressed: {short_id(row.parent_id)} opens '{addressed[row.parent_id]}' (the post "
+                        f"author, {host}, per the manifest; the post is missing) and this reply answers it")
+                evidence = [*evidence, Evidence(row.utterance_id, host, "host_addressed", w["host_addressed"], note)]
         out[row.utterance_id] = decide(evidence, cfg)
     return out, seen
 
@@ -253,7 +248,8 @@ def participants(attributed: pd.DataFrame, aliases: dict[tuple[str, str], set[st
 
 
 EVIDENCE_LABELS = {"commentluv": "commentluv:", "signature": "signature:", "child_vocative": "vocative of reply",
-                   "host_phrase": "host phrase:", "host_habit": "host habit:", "reply_chain": "reply chain:"}
+                   "host_phrase": "host phrase:", "host_habit": "host habit:", "host_addressed": "host addressed:",
+                   "reply_chain": "reply chain:"}
 
 
 def attribute_metrics(attributed: pd.DataFrame, people: pd.DataFrame) -> dict[str, Any]:

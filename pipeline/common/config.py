@@ -319,6 +319,7 @@ class FrameConfig(_Section):
     utterance_ignore_residual: bool = True
     context_weight: float = Field(0.0, ge=0.0)
     utterance_aggregate: Literal["vote", "mean"] = "vote"  # majority of unit frames | mean unit probabilities
+    uncoded_frames: Literal["zeroshot", "none"] = "zeroshot"  # frames with no coded unit: zero-shot route, or never
     stacked: StackedFrameConfig = StackedFrameConfig()
     # Nested CV (stacked route): inner folds choose among these values, outer folds score.
     select: dict[str, list[Any]] = Field(default_factory=dict)

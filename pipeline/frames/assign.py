@@ -10,13 +10,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pipeline.coding.curve import CurveData, coding_curve, plot_table, tqdm_progress
+from pipeline.coding.strategies import StrategyOptions
 from pipeline.common.agreement import intercoder
 from pipeline.common.codebook import Frame, residual_frame
 from pipeline.common.codes import align_unit_codes
-from pipeline.common.config import FrameConfig
+from pipeline.common.config import CodingCurveConfig, FrameConfig
 from pipeline.common.schema import FRAME_TOPICS
 from pipeline.frames.aggregate import aggregate_utterances, frame_topic_crosstab
 from pipeline.frames.batch import UnitBatch, make_batch
+from pipeline.frames.by_document import across_documents, per_corpus
+from pipeline.frames.uncoded import serve_uncoded, uncoded_frames, uncoded_problems
 from pipeline.frames.validation import (
     OTHER_CODERS,
     agreement_with_codes,
@@ -36,11 +40,14 @@ class FramingResult:
     metrics: dict[str, Any]
     pairs: dict[str, pd.DataFrame]
     problems: list[dict]
+    learning_curve: pd.DataFrame | None = None
 
 
 def frame_corpus(units: pd.DataFrame, x: np.ndarray | UnitBatch, frames: Sequence[Frame], prototypes: np.ndarray,
-                 codes: dict[str, pd.DataFrame | None], topics: pd.DataFrame | None, cfg: FrameConfig) -> FramingResult:
-    """Frame units and utterances with cfg.method, validate the routes, cross-tab with topics.
+                 codes: dict[str, pd.DataFrame | None], topics: pd.DataFrame | None, cfg: FrameConfig,
+                 curve: tuple[CodingCurveConfig, StrategyOptions] | None = None) -> FramingResult:
+    """Frame units and utterances with cfg.method, validate the routes (within and across documents, per
+    corpus), serve frames nobody coded yet, cross-tab with topics; with `curve`, the learning curve too.
 
     `codes` holds the raw annotation tables: 'units' and 'utterances' (coder1), and optionally 'second'
     (coder2) and 'independent' (coder3), each compared with coder1 on the units both coded.
@@ -66,6 +73,11 @@ def frame_corpus(units: pd.DataFrame, x: np.ndarray | UnitBatch, frames: Sequenc
                for name, pred in routes.items()}
     chosen = results.get(cfg.method)
     unit_frames, scores, options = predict_units(units, batch, cfg.method, frames, prototypes, gold, cfg, gold_utts)
+    uncoded = uncoded_frames(frames, gold) if len(gold) else []
+    problems += uncoded_problems(uncoded, corpus, "codebook frames", cfg.uncoded_frames == "zeroshot")
+    if cfg.uncoded_frames == "zeroshot" and cfg.method != "zeroshot":
+        unit_frames = serve_uncoded(unit_frames, zs, uncoded, cfg.other_threshold)
+    across, _ = across_documents(units, batch, frames, gold, gold_utts, prototypes, cfg) if len(gold) else (None, None)
     utt = aggregate_utterances(unit_frames, frame_ids, residual, cfg.utterance_ignore_residual,
                                options["utterance_aggregate"], scores)
     utt = utt.merge(units[["utterance_id", "corpus"]].drop_duplicates("utterance_id"), on="utterance_id")
@@ -77,9 +89,12 @@ def frame_corpus(units: pd.DataFrame, x: np.ndarray | UnitBatch, frames: Sequenc
         "utterance": chosen["utterance"] if chosen else {},
         "routes": {n: {f"{lvl}_{m}": r[lvl][m] for lvl in ("unit", "utterance") for m in ("macro_f1", "kappa", "n")}
                    for n, r in results.items()},
+        "across_documents": {k: v for k, v in (across or {}).items() if k != "_pairs"},
+        "per_corpus": per_corpus(units, gold, across, frame_ids, cfg.bootstrap, cfg.seed),
         "coding": {"unit_codes": len(gold), "utterance_codes": len(gold_utts),
                    "excluded_as_codebook_examples": n_examples,
-                   "unaligned_unit_codes": len(lost), "unaligned_utterance_codes": len(lost_utts)},
+                   "unaligned_unit_codes": len(lost), "unaligned_utterance_codes": len(lost_utts),
+                   "frames_without_codes": uncoded},
         "frame_shares": {f: round(float((unit_frames["frame"] == f).mean()), 4) for f in frame_ids} if len(units) else {},
         "cv": {"folds": cfg.cv_folds, "grouped_by": "utterance", "seed": cfg.seed,
                "inner_folds": cfg.inner_folds if cfg.select and cfg.method == "stacked" else None,
@@ -93,7 +108,24 @@ def frame_corpus(units: pd.DataFrame, x: np.ndarray | UnitBatch, frames: Sequenc
             metrics[name] = intercoder(first, other, frame_ids, coder)
     empty = pd.DataFrame(columns=["unit_id", "utterance_id", "frame_gold", "frame_pred"])
     pairs = {lvl: (chosen["_pairs"][lvl] if chosen else empty) for lvl in ("unit", "utterance")}
-    return FramingResult(unit_frames, utt, crosstab, metrics, pairs, problems)
+    learning = learning_curve(units, batch, gold, gold_utts, frames, prototypes, cfg, curve) if curve else None
+    return FramingResult(unit_frames, utt, crosstab, metrics, pairs, problems, learning)
+
+
+def learning_curve(units: pd.DataFrame, batch: UnitBatch, gold: pd.DataFrame, gold_utts: pd.DataFrame,
+                   frames: Sequence[Frame], prototypes: np.ndarray, cfg: FrameConfig,
+                   curve: tuple[CodingCurveConfig, StrategyOptions]) -> pd.DataFrame | None:
+    """Macro-F1 against coded units on held-out groups (pipeline/coding/curve.py), wide for dvc plots."""
+    units = units.reset_index(drop=True)
+    frame_of = dict(zip(gold["unit_id"], gold["frame"], strict=True))
+    coded = np.flatnonzero(units["unit_id"].isin(frame_of).to_numpy())
+    if len(coded) < curve[0].initial or units.loc[coded, "doc_id"].nunique() < 2:
+        return None
+    y = np.array([frame_of[u] for u in units["unit_id"].iloc[coded]], dtype=object)
+    data = CurveData(units, batch, coded, y, dict(zip(gold_utts["utterance_id"], gold_utts["frame"], strict=True)),
+                     frames, prototypes, cfg)
+    return plot_table(coding_curve(data, curve[0], curve[1], tqdm_progress(
+        len(curve[0].holdouts) * len(curve[0].strategies) * len(curve[0].seeds), "learning curve")))
 
 
 def confusion_rows(pairs: pd.DataFrame, id_col: str) -> pd.DataFrame:

@@ -11,6 +11,9 @@ import argparse
 import sys
 from pathlib import Path
 
+import pandas as pd
+
+from pipeline.coding.curve import strategy_options
 from pipeline.common.config import Params
 from pipeline.common.eval_items import frame_items
 from pipeline.common.schema import (
@@ -44,6 +47,8 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--eval-items", type=Path, default=None,
                     help="eval_items table: the items behind each confusion matrix (unit, utterance, intercoder)")
     ap.add_argument("--problems", type=Path, required=True)
+    ap.add_argument("--learning-curve", type=Path, default=None,
+                    help="dvc plots CSV: macro-F1 against coded units on held-out documents (params coding.curve)")
     return ap
 
 
@@ -63,13 +68,18 @@ def write_outputs(res: FramingResult, inp: FrameInputs, args: argparse.Namespace
         codes = inp.codes
         others = {name: codes[key] for key, (name, _) in OTHER_CODERS.items() if codes.get(key) is not None}
         write_table(frame_items(res.pairs, codes["units"], others, inp.units), EVAL_ITEMS, args.eval_items)
+    if args.learning_curve:
+        curve = res.learning_curve if res.learning_curve is not None else pd.DataFrame(columns=["n_coded"])
+        with atomic_path(args.learning_curve) as tmp:
+            curve.to_csv(tmp, index=False)
 
 
 def run(args: argparse.Namespace, params: Params) -> int:
     """Read the inputs, frame and validate, write everything."""
     inp = read_inputs(args, params)
     cfg = params.frame
-    res = frame_corpus(inp.units, inp.batch, inp.frames, inp.prototypes, inp.codes, inp.topics, cfg)
+    curve = (params.coding.curve, strategy_options(params.coding)) if args.learning_curve else None
+    res = frame_corpus(inp.units, inp.batch, inp.frames, inp.prototypes, inp.codes, inp.topics, cfg, curve)
     write_outputs(res, inp, args)
     m = res.metrics
     sys.stderr.write(f"frame: {len(res.unit_frames)} units, {len(res.utterance_frames)} utterances ({cfg.method}); "

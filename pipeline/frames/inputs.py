@@ -29,6 +29,8 @@ def add_input_args(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--codebook", type=Path, required=True)
     ap.add_argument("--unit-codes", type=Path, required=True, help="coder1 unit annotations CSV")
     ap.add_argument("--utterance-codes", type=Path, required=True, help="coder1 utterance annotations CSV")
+    ap.add_argument("--imported-codes", type=Path, default=None,
+                    help="folder of coded sheets brought in by `code import` (unit codes of any corpus, *.csv)")
 
 
 def load_codes(path: Path | None, table: Any) -> pd.DataFrame:
@@ -36,6 +38,15 @@ def load_codes(path: Path | None, table: Any) -> pd.DataFrame:
     if path is None:
         return pd.DataFrame(columns=table.names)
     return pd.read_csv(path, dtype=str, keep_default_na=False)[table.names]
+
+
+def with_imported(codes: pd.DataFrame, folder: Path | None, table: Any) -> pd.DataFrame:
+    """The codes plus every CSV of `folder` in name order (a unit coded twice keeps its last code)."""
+    files = sorted(folder.glob("*.csv")) if folder is not None and folder.is_dir() else []
+    if not files:
+        return codes
+    both = pd.concat([codes, *(load_codes(f, table) for f in files)], ignore_index=True)
+    return both.drop_duplicates("unit_id", keep="last").reset_index(drop=True)
 
 
 @dataclass(frozen=True)
@@ -64,7 +75,8 @@ def read_inputs(args: argparse.Namespace, params: Params) -> FrameInputs:
     utt_vectors = utterance_vectors(units, embedder.embed) if uses_block(cfg, "utterance") else None
     batch = make_batch(units, raw, contextualise(raw, units["utterance_id"].tolist(), cfg.context_weight), utt_vectors)
     optional = {"second": getattr(args, "second_coder", None), "independent": getattr(args, "independent_coder", None)}
-    codes = {"units": load_codes(args.unit_codes, UNIT_CODES),
+    codes = {"units": with_imported(load_codes(args.unit_codes, UNIT_CODES), getattr(args, "imported_codes", None),
+                                    UNIT_CODES),
              "utterances": load_codes(args.utterance_codes, UTTERANCE_CODES),
              **{k: load_codes(path, UNIT_CODES) if path else None for k, path in optional.items()}}
     topics_path = getattr(args, "unit_topics", None)

@@ -225,3 +225,38 @@ def test_hostile_text_inert_on_analysis_pages(tiny_report: Path) -> None:
         _, texts = quotes(page)
         assert texts == [f"“{PAYLOAD}”"]
         screenshot(page, "hostile-positions")
+
+
+def test_frames_of_an_uncoded_corpus_are_marked_not_validated_on_every_analysis_page(tmp_path: Path) -> None:
+    from pipeline.report.pages import build_pages
+    import shutil
+
+    from pipeline.report.render import ASSETS, PLOTLY_JS, asset_bytes, plotly_js_path
+    from tests.report_tables import all_tables, metrics
+
+    m = metrics()
+    m["frames"]["per_corpus"] = {
+        "seeds": {"units": 494, "coded_units": 494, "coded_documents": 5, "validated": True,
+                  "unit_across_documents": {"macro_f1": 0.52, "kappa": 0.3, "n": 494, "ci95": {"macro_f1": [0.47, 0.57]}}},
+        "t": {"units": 5, "coded_units": 0, "coded_documents": 0, "validated": False}}
+    for name, html in build_pages(all_tables(), "R", "now", metrics=m).items():
+        (tmp_path / name).write_text(html, encoding="utf-8")
+    (tmp_path / "assets").mkdir()
+    for name in ASSETS:
+        (tmp_path / "assets" / name).write_bytes(asset_bytes(name))
+    shutil.copyfile(plotly_js_path(), tmp_path / "assets" / PLOTLY_JS)
+    with browser() as b:
+        for name in ("frames.html", "threads.html", "positions.html", "topics.html"):
+            visit = Visit()
+            page = open_page(b, tmp_path / name, visit)
+            note = page.locator(".not-validated")
+            assert note.is_visible(), name
+            text = note.inner_text()
+            assert "Not validated on this corpus" in text and "t (5 units, none hand-coded)" in text, name
+            assert "trained and validated on seeds" in text, name
+            assert visit.errors == [], (name, visit.errors)
+            screenshot(page, f"not-validated-{Path(name).stem}")
+        page = open_page(b, tmp_path / "validation.html", Visit())
+        rows = page.locator("table.per-corpus tr").all_inner_texts()
+        assert any(r.startswith("t\t5\t0\t0\tnot validated on this corpus") for r in rows), rows
+        assert any(r.startswith("seeds\t494\t494\t5\tyes\t0.520") for r in rows), rows

@@ -14,6 +14,7 @@ from pipeline.report.positions_page import positions_context
 from pipeline.report.render import environment, render
 from pipeline.report.topics_page import topics_context
 from pipeline.report.validation_page import has_validation, role_confusion, validation_context
+from pipeline.report.validity import ANALYSIS_PAGES, corpus_validity, not_validated
 
 METRICS = "@metrics"  # pseudo-need: stage metrics holding an evaluation or a stability run
 
@@ -106,6 +107,8 @@ def build_pages(tables: dict[str, pd.DataFrame], title: str, generated: str, pro
     env = environment()
     data = ReportData(tables, metrics or {}, figures or {}, examples, confusion or {})
     nav = available_pages(tables, data.metrics)
+    validity = corpus_validity(data.metrics.get("frames"))
+    trained_on = [r["corpus"] for r in validity if r["validated"]]
     common = {"report_title": title, "generated": generated}
     pages = {}
     for name, label in nav:
@@ -114,5 +117,9 @@ def build_pages(tables: dict[str, pd.DataFrame], title: str, generated: str, pro
             context = {**context, "report_title": title}
         else:
             context = {**common, **BUILDERS[name](data)}
+            if name in ANALYSIS_PAGES:
+                context.update(unvalidated=not_validated(validity), trained_on=trained_on)
+            if name == "validation.html":
+                context.update(corpus_validity=validity)
         pages[name] = render(env, name, nav, current=name, page_title=label, **context)
     return pages

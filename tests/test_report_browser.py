@@ -228,9 +228,9 @@ def test_hostile_text_inert_on_analysis_pages(tiny_report: Path) -> None:
 
 
 def test_frames_of_an_uncoded_corpus_are_marked_not_validated_on_every_analysis_page(tmp_path: Path) -> None:
-    from pipeline.report.pages import build_pages
     import shutil
 
+    from pipeline.report.pages import build_pages
     from pipeline.report.render import ASSETS, PLOTLY_JS, asset_bytes, plotly_js_path
     from tests.report_tables import all_tables, metrics
 

@@ -168,3 +168,31 @@ def test_conservation_cli_on_the_bad_corpus(bad_run: dict) -> None:
     m = read_json(out / "conservation.json")["bad"]
     assert (m["balanced"], m["files"], m["files_balanced"], m["utterances"]) == (True, 18, 18, 26)
     assert m["clean"]["balanced"] and m["clean"]["included"] == 26
+
+
+def test_conservation_reports_an_unbalanced_file_and_fails_only_when_strict(bad_run: dict, tmp_path: Path) -> None:
+    """A lost utterance becomes a problems row and the run goes on; conservation.strict turns it into exit 1."""
+    import yaml
+
+    from pipeline.common.schema import PROBLEMS, UTTERANCES
+    from pipeline.common.storage import read_table, write_table
+
+    root, out = bad_run["root"], bad_run["root"] / "out"
+    utts = read_table(out / "utterances.parquet", UTTERANCES)
+    lost = utts[utts["kind"] == "comment"].iloc[0]
+    write_table(utts.drop(index=lost.name), UTTERANCES, tmp_path / "utterances.parquet")
+    params = yaml.safe_load((root / "params.yaml").read_text())
+    strict = tmp_path / "strict.yaml"
+    strict.write_text(yaml.safe_dump({**params, "conservation": {"strict": True}}))
+    from pipeline.prepare.clean_cli import main as clean_main
+
+    assert clean_main(["--params", str(root / "params.yaml"), "--utterances", str(tmp_path / "utterances.parquet"),
+                       "--out", str(tmp_path / "clean.parquet"), "--removals", str(tmp_path / "removals.parquet"),
+                       "--metrics", str(tmp_path / "clean.json")]) == 0
+    clean = ["--clean", str(tmp_path / "clean.parquet"), "--removals", str(tmp_path / "removals.parquet")]
+    args = ["--root", str(root), "--metrics", str(tmp_path / "c.json"), "--problems-out", str(tmp_path / "p.parquet")]
+    args += [a for name in OUTS for a in (f"--{name}", str((tmp_path if name == "utterances" else out) / f"{name}.parquet"))]
+    assert conservation_main(["--params", str(root / "params.yaml"), *args, *clean]) == 0
+    rows = read_table(tmp_path / "p.parquet", PROBLEMS)
+    assert set(rows["reason"]) == {"items-unaccounted"} and lost["source_file"] in set(rows["source"])
+    assert conservation_main(["--params", str(strict), *args, *clean]) == 1

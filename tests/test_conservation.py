@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from thread_render import EXTENSIONS, RENDERERS, threads
 
-from pipeline.checks.conservation import count_items
+from pipeline.checks.conservation import count_items, imbalance_problems
 from pipeline.checks.conservation_cli import check_clean, check_file, summarize
 from pipeline.common.config import IngestConfig, load_params
 from pipeline.common.schema import DOCUMENTS, PROBLEMS, SKIPPED, UTTERANCES, make_table
@@ -73,6 +73,26 @@ def test_thread_text_lost_line_is_detected() -> None:
                       "reason": "title", "text": "T"}], SKIPPED)
     row = check_file("x.txt", "thread_text", text, utts, make_table([], PROBLEMS), skipped)
     assert (row["balanced"], row["uncovered_lines"]) == (False, [5])
+
+
+def test_an_unbalanced_file_becomes_a_problems_row_and_a_reported_page_is_accounted_for() -> None:
+    text = "T\n\nBody line.\n\nlost line\n"
+    utts = make_table([{"corpus": "c", "doc_id": "c/x", "utterance_id": "c/x/post", "parent_id": None, "position": 0,
+                   "depth": 0, "kind": "post", "author": None, "author_evidence": None, "date": None,
+                   "text": "Body line.", "source_file": "x.txt", "char_start": 3, "char_end": 13}], UTTERANCES)
+    row = check_file("x.txt", "thread_text", text, utts, make_table([], PROBLEMS), make_table([], SKIPPED))
+    rows = imbalance_problems("c", summarize([row]))
+    assert [(r["source"], r["reason"], r["stage"]) for r in rows] == [("x.txt", "items-unaccounted", "conservation")]
+    assert "lines not covered by an utterance or a skipped span: [1, 5]" in rows[0]["detail"]
+    page = '<ol><li id="comment-1">a</li><li id="comment-2">b</li><li id="comment-3">c</li></ol>'
+    post = make_table([{**utts.iloc[0].to_dict(), "source_file": "p.html", "char_start": None, "char_end": None}],
+                      UTTERANCES)
+    lost = check_file("p.html", "html", page, post, make_table([], PROBLEMS), make_table([], SKIPPED))
+    assert not lost["balanced"] and "3 comment ids" in imbalance_problems("c", summarize([lost]))[0]["detail"]
+    said = make_table([{"corpus": "c", "source": "p.html", "location": None, "stage": "ingest",
+                        "reason": "comments-suspected-missing", "detail": "p.html: page shows 3 comments, 0 extracted"}],
+                      PROBLEMS)
+    assert check_file("p.html", "html", page, post, said, make_table([], SKIPPED))["balanced"]
 
 
 def test_export_fixtures_conserve() -> None:

@@ -130,7 +130,7 @@ def check_file(source: str, fmt: str, text: str | None, utterances: pd.DataFrame
         comments = int((u.kind != "post").sum())
         row.update(items=len(u) + item_problems, wp_comment_ids=count.lower_bound,
                    balanced=count.lower_bound is None or comments + item_problems >= count.lower_bound
-                   or "truncated-html" in reasons)
+                   or "truncated-html" in reasons or "comments-suspected-missing" in reasons)
         return row
     items = count.posts + count.comments + count.stubs
     row.update(items=items, balanced=items == len(u) - placeholders + item_problems)
@@ -160,3 +160,25 @@ def summarize(files: list[dict[str, Any]], clean: dict[str, Any] | None = None) 
             "item_problems": sum(f["item_problems"] for f in files),
             "file_problems": sum(f["file_problem"] is not None for f in files),
             "clean": clean, "balanced": all(f["balanced"] for f in files) and (clean is None or clean["balanced"])}
+
+
+def imbalance_problems(corpus: str, summary: dict[str, Any]) -> list[dict[str, Any]]:
+    """A problems row per source file (and per cleaned corpus) whose items are not all accounted for."""
+    rows = []
+    for f in summary["unbalanced"]:
+        if f.get("uncovered_lines") or f.get("doubly_covered_lines"):
+            detail = (f"lines not covered by an utterance or a skipped span: {f.get('uncovered_lines')}; "
+                      f"covered twice: {f.get('doubly_covered_lines')}")
+        elif f.get("wp_comment_ids") is not None:
+            detail = (f"the markup holds {f['wp_comment_ids']} comment ids but {f['utterances']} utterances and "
+                      f"{f['item_problems']} item problems came out")
+        else:
+            detail = f"{f.get('items')} items counted, {f['utterances']} utterances and {f['item_problems']} item problems"
+        rows.append({"corpus": corpus, "source": f["source"], "location": None, "stage": "conservation",
+                     "reason": "items-unaccounted", "detail": f"{f['source']}: {detail}"})
+    clean = summary.get("clean") or {}
+    if clean and not clean.get("balanced", True):
+        rows.append({"corpus": corpus, "source": "clean_utterances", "location": None, "stage": "conservation",
+                     "reason": "items-unaccounted", "detail": f"cleaning lost {clean.get('lost')}, duplicated "
+                     f"{clean.get('duplicated')}, excluded without a removal {clean.get('excluded_without_removal')}"})
+    return rows

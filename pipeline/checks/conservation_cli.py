@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pipeline.checks.conservation import check_clean, check_file, summarize
+from pipeline.checks.conservation import check_clean, check_file, imbalance_problems, summarize
 from pipeline.common.config import Params
 from pipeline.common.schema import (
     CLEAN_UTTERANCES,
@@ -16,9 +16,10 @@ from pipeline.common.schema import (
     REMOVALS,
     SKIPPED,
     UTTERANCES,
+    make_table,
 )
 from pipeline.common.stage import EXIT_INPUT, command_parser, run_command
-from pipeline.common.storage import read_table, write_json
+from pipeline.common.storage import read_table, write_json, write_table
 from pipeline.common.textnorm import DecodeError, decode
 from pipeline.ingest.adapters.base import detect
 
@@ -29,11 +30,13 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--root", type=Path, default=Path("."), help="project root that source paths are relative to")
     for name in ("documents", "utterances", "problems", "skipped", "clean", "removals", "metrics"):
         ap.add_argument(f"--{name}", type=Path, required=True)
+    ap.add_argument("--problems-out", type=Path, default=None, help="output: a problems row per unbalanced source")
     return ap
 
 
 def run(args: argparse.Namespace, params: Params) -> int:
-    """Count the items of every source file against the tables; exit 1 when a corpus does not balance."""
+    """Count the items of every source file against the tables; an unbalanced file is a problems row and a warning
+    (exit 1 only with conservation.strict: one doubtful page must not stop the whole pipeline)."""
     docs = read_table((args.documents), DOCUMENTS)
     utts = read_table((args.utterances), UTTERANCES)
     probs = read_table((args.problems), PROBLEMS)
@@ -61,10 +64,13 @@ def run(args: argparse.Namespace, params: Params) -> int:
         metrics[corpus] = summarize(rows, check_clean(u, clean[clean.corpus == corpus],
                                                       removals[removals.corpus == corpus]))
     write_json(metrics, args.metrics)
+    if args.problems_out:
+        rows = [r for c, m in metrics.items() for r in imbalance_problems(c, m)]
+        write_table(make_table(rows, PROBLEMS), PROBLEMS, args.problems_out)
     bad = [c for c, m in metrics.items() if not m["balanced"]]
     if bad:
-        sys.stderr.write(f"conservation: items unaccounted for in corpora {bad} (see {args.metrics})\n")
-        return EXIT_INPUT
+        sys.stderr.write(f"conservation: items unaccounted for in corpora {bad} (problems rows; see {args.metrics})\n")
+        return EXIT_INPUT if params.conservation.strict else 0
     return 0
 
 

@@ -390,6 +390,12 @@ class PositionsConfig(_Section):
     map_mix_weight: float = 1.0  # participant map: weight of role/frame shares beside the mean embedding
 
 
+class ConservationConfig(_Section):
+    """The conservation check (docs/robustness.md)."""
+
+    strict: bool = False  # true: a source whose items are not all accounted for fails the stage (exit 1)
+
+
 class ReportConfig(_Section):
     """HTML report."""
 
@@ -425,6 +431,7 @@ class Params(_Section):
     frame: FrameConfig = FrameConfig()
     coding: CodingConfig = CodingConfig()
     positions: PositionsConfig = PositionsConfig()
+    conservation: ConservationConfig = ConservationConfig()
     report: ReportConfig = ReportConfig()
     engine: EngineConfig = EngineConfig()
 

@@ -93,3 +93,12 @@ def model_identity(embed_metrics: dict[str, Any] | None, embed_params: dict[str,
     out = {"identity": m.get("model_identity"), "dim": m.get("dim"), "model": embed_params.get("model"),
            "backend": embed_params.get("backend"), "normalize": embed_params.get("normalize")}
     return {k: v for k, v in out.items() if v is not None}
+
+
+def with_problems(tables: dict[str, pd.DataFrame], paths: list[Path]) -> dict[str, pd.DataFrame]:
+    """The tables with every existing problems file of `paths` appended to `problems` (in the order given)."""
+    extra = [read_table(p, TABLES["problems"]) for p in paths if p.exists()]
+    if not extra:
+        return tables
+    frames = [tables["problems"], *extra] if "problems" in tables else extra
+    return {**tables, "problems": pd.concat([f for f in frames if len(f)] or frames[:1], ignore_index=True)}

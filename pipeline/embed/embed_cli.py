@@ -10,6 +10,7 @@ from pathlib import Path
 from pipeline.common.config import Params
 from pipeline.common.embedders import EmbedderError
 from pipeline.common.engine import open_engine
+from pipeline.common.environment import environment
 from pipeline.common.stage import EXIT_USAGE, command_parser, run_command
 from pipeline.common.storage import count_rows, write_json
 from pipeline.embed.cache import EmbeddingCache
@@ -44,7 +45,7 @@ def run(args: argparse.Namespace, params: Params) -> int:
     write_json({
         "n_units": n_units, "unique_texts": stats.requested, "cache_hits": stats.hits,
         "cache_misses": stats.misses, "model_identity": embedder.identity, "dim": embedder.dim,
-        "seconds": round(time.perf_counter() - t0, 2),
+        "seconds": round(time.perf_counter() - t0, 2), "environment": environment(),
     }, args.metrics)
     sys.stderr.write(f"embed: {n_units} units, {stats.hits} cache hits, {stats.misses} embedded "
                      f"({embedder.identity})\n")

@@ -31,6 +31,17 @@ def git_revision() -> tuple[str, bool]:
         return "unknown", False
 
 
+def committed_file(path: str) -> dict[str, Any] | None:
+    """A YAML file as committed at git's HEAD (e.g. dvc.lock), or None outside git or when absent there."""
+    import yaml
+
+    try:
+        text = subprocess.run(["git", "show", f"HEAD:{path}"], capture_output=True, text=True, check=True).stdout
+        return yaml.safe_load(text)
+    except (OSError, subprocess.CalledProcessError, yaml.YAMLError):
+        return None
+
+
 def package_versions() -> dict[str, str]:
     """Installed versions of the packages the pipeline depends on."""
     out = {}

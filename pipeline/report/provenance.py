@@ -35,8 +35,30 @@ def flatten(obj: Any, prefix: str = "") -> list[tuple[str, str]]:
     return [(prefix, str(obj))]
 
 
+EMBEDDINGS = ("embed", "data/processed/embeddings.parquet")
+
+
+def out_hash(lock: dict[str, Any] | None, stage: str, path: str) -> str | None:
+    """The hash dvc.lock records for one output of a stage (None when absent)."""
+    for item in (((lock or {}).get("stages") or {}).get(stage) or {}).get("outs") or []:
+        if item.get("path") == path:
+            return item.get("md5") or item.get("hash")
+    return None
+
+
+def embedding_check(lock: dict[str, Any] | None, committed: dict[str, Any] | None) -> dict[str, Any] | None:
+    """This run's embeddings hash against the one committed in git's dvc.lock (None when either is unknown)."""
+    now, then = out_hash(lock, *EMBEDDINGS), out_hash(committed, *EMBEDDINGS)
+    if now is None or then is None:
+        return None
+    return {"current": now, "committed": then, "same": now == then}
+
+
 def provenance_context(revision: str, dirty: bool, lock: dict[str, Any] | None, params: dict[str, Any],
-                       versions: dict[str, str], model: dict[str, Any] | None, generated: str) -> dict[str, Any]:
+                       versions: dict[str, str], model: dict[str, Any] | None, generated: str,
+                       environment: dict[str, Any] | None = None, committed_lock: dict[str, Any] | None = None
+                       ) -> dict[str, Any]:
     """Everything the provenance page shows."""
     return {"revision": revision, "dirty": dirty, "lock_rows": lock_rows(lock), "params_rows": flatten(params),
-            "versions": sorted(versions.items()), "model": model or {}, "generated": generated}
+            "versions": sorted(versions.items()), "model": model or {}, "generated": generated,
+            "environment": environment or {}, "embedding_check": embedding_check(lock, committed_lock)}

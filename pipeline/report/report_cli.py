@@ -15,6 +15,7 @@ from pipeline.common.storage import read_json, write_json, write_text
 from pipeline.report import plots, provenance
 from pipeline.report.headline import headline_of
 from pipeline.report.inputs import (
+    committed_file,
     git_revision,
     model_identity,
     package_versions,
@@ -62,8 +63,10 @@ def run(args: argparse.Namespace, cfg: Params) -> int:
     lock = yaml.safe_load(args.lock.read_text(encoding="utf-8")) if args.lock.exists() else None
     revision, dirty = git_revision()
     params = cfg.model_dump(mode="json")
+    embed = stage_metrics.get("embed") or {}
     prov = provenance.provenance_context(revision, dirty, lock, params, package_versions(),
-                                         model_identity(stage_metrics.get("embed"), params["embed"]), generated)
+                                         model_identity(embed, params["embed"]), generated, embed.get("environment"),
+                                         committed_file("dvc.lock"))
     out = args.out_dir
     pages = build_pages(tables, cfg.report.title, generated, prov, stage_metrics, read_figures(args.figures),
                         cfg.report.examples, {**read_confusion(args.confusion), **read_eval_items(args.eval_items)})

@@ -9,6 +9,7 @@ EVALUATIONS: dict[str, str] = {
     "argkp": "pipeline.eval_argkp",
     "extraction": "pipeline.eval_extraction",
     "frame-splits": "pipeline.eval_frames",
+    "talk": "pipeline.eval_talk",
 }
 
 

@@ -240,16 +240,25 @@ class _Talk:
 
     # -- timestamps and signatures -----------------------------------------------------------
     def _timestamps(self) -> list[tuple[int, int]]:
-        """Stream spans of the timestamps outside quotes and headings, each cut to its shortest form."""
+        """Stream spans of the timestamps outside quotes and headings."""
         pat = re.compile(self.cfg.timestamp_pattern)
         out = []
         s = self.stream.text
+        st = self.stream
         for m in pat.finditer(s):
-            start = m.start()
-            for p in range(m.start() + 1, m.end()):  # a year in the text before can open a longer match
-                if pat.fullmatch(s, p, m.end()):
-                    start = p
-            leaf = self.stream.leaves[self.stream.leaf_at(m.end() - 1)]
+            # A year in the text before a signature can open a match that runs over the signature's
+            # links: cut after the last link ending inside the match, to the longest suffix that matches.
+            start, i = m.start(), st.leaf_at(m.end() - 1)
+            cut = None
+            while i >= 0 and st.leaves[i].end > m.start():
+                leaf = st.leaves[i]
+                if leaf.start > m.start() and leaf.end < m.end() and self.link(leaf) is not None:
+                    cut = leaf.end
+                    break
+                i -= 1
+            if cut is not None:
+                start = next((p for p in range(cut, m.end()) if pat.fullmatch(s, p, m.end())), start)
+            leaf = st.leaves[st.leaf_at(m.end() - 1)]
             if not leaf.quoted:
                 out.append((start, m.end()))
         return out

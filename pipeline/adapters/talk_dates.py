@@ -65,7 +65,8 @@ def _cldr_months() -> dict[str, tuple[tuple[str, int], ...]]:
 
 
 def _find(phrase: str, names: tuple[tuple[str, int], ...]) -> tuple[int, int] | None:
-    """(month, name length) of the longest name starting at a word start of the phrase."""
+    """(month, matched length) of the longest name starting at a word start of the phrase, else of the
+    month whose names alone start with one of the phrase's words (3+ letters: "sep" for "septembre")."""
     starts = {m.start() for m in _WORD_START.finditer(phrase)}
     for name, number in names:  # longest first
         i = phrase.find(name)
@@ -73,11 +74,17 @@ def _find(phrase: str, names: tuple[tuple[str, int], ...]) -> tuple[int, int] | 
             if i in starts:
                 return number, len(name)
             i = phrase.find(name, i + 1)
+    for word in phrase.split():
+        if len(word) >= 3:
+            months = {number for name, number in names if name.startswith(word)}
+            if len(months) == 1:
+                return months.pop(), 0
     return None
 
 
 def month_names(timestamps: Iterable[str]) -> dict[str, int]:
-    """Month number of each distinct month phrase of the page, in the CLDR language covering most of them."""
+    """Month number of each distinct month phrase of the page, in the CLDR language covering most of them
+    (ties: the longer names matched in full)."""
     phrases = sorted({p for p in (month_phrase(t) for t in timestamps) if p})
     if not phrases:
         return {}

@@ -87,10 +87,9 @@ class TalkConfig(_Section):
     )
     # Where a link's page title sits in its href (first capture group; first pattern that matches wins).
     title_patterns: tuple[str, ...] = (r"[?&]title=([^&#]+)", r"(?:^|/)wiki/([^?#]+)", r"^\./([^?#]+)")
-    # A namespace is a user namespace when its links end within signature reach of at least this many
-    # timestamps, and at least this share of its links on the page do.
+    # A namespace is a user namespace when, before at least this many timestamps, its link and a link of
+    # another namespace to the same name are in signature reach (User:X with User talk:X).
     min_namespace_signatures: int = Field(default=2, ge=1)
-    min_namespace_share: float = Field(default=0.5, ge=0, le=1)
     # Fallback: namespace names always taken as user namespaces (MediaWiki's canonical English names
     # work on every wiki).
     user_namespaces: tuple[str, ...] = ("User", "User talk")
@@ -102,6 +101,18 @@ class TalkConfig(_Section):
     # Text after a section's last signature becomes an unsigned comment (author null) from this many
     # characters on; 0 never makes one.
     min_unsigned_chars: int = Field(default=20, ge=0)
+    # Month words not spelt as in CLDR (the wiki's own spelling) take the most similar CLDR month name
+    # when at least this alike (difflib ratio) and closer than any other month.
+    month_name_similarity: float = Field(default=0.8, ge=0, le=1)
+    # Pages that take a user name after "/" (a user's contributions), as "Namespace:Page"; more are learnt
+    # from the page (linked with an IP or a user-page name after the "/").
+    contribution_pages: tuple[str, ...] = ("Special:Contributions",)
+    # Elements with one of these exact class tokens separate comments even inside one paragraph (an
+    # outdent template), as DiscussionTools reads them.
+    separator_cues: tuple[str, ...] = ("outdent-template",)
+    # Unsigned text inside these elements is a template box (awards, notices), not a comment; unsigned
+    # texts repeated verbatim on the page (closing notices) are left out too.
+    unsigned_skip_tags: tuple[str, ...] = ("table",)
     # Stripped from the end of a comment's text once its signature is taken out ("--", "—").
     signature_lead_pattern: str = r"[\s\-\u2010-\u2015~]+$"
 

@@ -4,10 +4,10 @@ A talk page has no comment blocks. A comment is a run of text ending in a signat
 user page, user talk page or an IP's contributions, followed (within `signature_scan_chars`, no block
 boundary in between) by a timestamp (`timestamp_pattern`: time, 4-digit year, "(zone)", any script).
 User namespaces are found on the page, not listed per language: a namespace (from the href,
-`/wiki/<Ns>:<Name>`, Parsoid `./<Ns>:<Name>` or `index.php?title=`) is one when its links sit in
-signature position before at least `min_namespace_signatures` timestamps and for at least
-`min_namespace_share` of its links on the page; `user_namespaces` is a fallback. The page is a talk
-page when it has `min_signatures` signatures.
+`/wiki/<Ns>:<Name>`, Parsoid `./<Ns>:<Name>` or `index.php?title=`) is one when, before at least
+`min_namespace_signatures` timestamps, its link and a link of another namespace to the same name stand
+in signature reach (a user page and its talk page, "User:X ... User talk:X"); `user_namespaces` is a
+fallback. The page is a talk page when it has `min_signatures` signatures.
 
 Comments (the reading of MediaWiki's DiscussionTools): a comment runs from the end of the previous
 one (or its section heading) to the end of the inline run holding its signature; more signatures in
@@ -15,8 +15,9 @@ the same paragraph or list item stay one comment (the first one's author and tim
 the smaller count of li/dd ancestors at the comment's first text and at its timestamp; the parent is
 the nearest earlier comment of the same section (any h1-h6 starts one) with a lower level, none for
 level 1. Timestamps inside quotes and signatures without a user link end no comment, so unsigned
-text before a signed comment is part of it. Text after a section's last signature becomes unsigned
-comments (author None), one per indentation step, when it has `min_unsigned_chars` characters;
+text before a signed comment is part of it. Text after a section's last signature becomes one unsigned
+comment (author None) when it has `min_unsigned_chars` characters and starts outside a template box
+(`unsigned_skip_tags`); unsigned texts repeated verbatim on the page (closing notices) are dropped;
 text before the first heading that is no comment is the page's lead. Text leaves the signatures
 out. Spans: from the start tag of the block where the comment's first text sits (or that text's own
 element when the block also holds the previous comment) to the end of the block holding its last
@@ -28,12 +29,13 @@ from __future__ import annotations
 import bisect
 import ipaddress
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
 from lxml import html as lxml_html
 
-from pipeline.adapters.html_dom import DomIndex, SpanLocator
+from pipeline.adapters.html_dom import Cues, DomIndex, SpanLocator
 from pipeline.adapters.talk_dates import iso_timestamp, month_names
 from pipeline.config import HtmlConfig, TalkConfig
 from pipeline.textnorm import normalize_text
@@ -84,6 +86,7 @@ class _Leaf:
     section: int  # headings seen before it
     start: int  # offset in the stream text
     quoted: bool
+    barrier: int  # comment separators (outdent templates) seen before it
 
     @property
     def parent(self) -> El:
@@ -99,9 +102,11 @@ class _Leaf:
 class _Stream:
     """The page's text as leaves in document order, joined into one string (runs split by newlines)."""
 
-    def __init__(self, root: El, ix: DomIndex, quote_tags: frozenset[str]):
+    def __init__(self, root: El, ix: DomIndex, quote_tags: frozenset[str], separators: Cues):
         self.ix = ix
         self.quote_tags = quote_tags
+        self.separators = separators
+        self._barrier = 0
         self.leaves: list[_Leaf] = []
         self.headings: list[tuple[int, El]] = []  # (index of the first leaf after it, heading)
         self._parts: list[str] = []
@@ -117,7 +122,7 @@ class _Stream:
             self._parts.append("\n")
             self._pos += 1
         self._last_run = self._run
-        self.leaves.append(_Leaf(text, owner, tail, self._run, len(self.headings), self._pos, quoted))
+        self.leaves.append(_Leaf(text, owner, tail, self._run, len(self.headings), self._pos, quoted, self._barrier))
         self._parts.append(text.replace("\n", " "))
         self._pos += len(text)
 
@@ -131,6 +136,10 @@ class _Stream:
             return
         if tag == "br":
             self._add("\n", el, False, quoted)
+            return
+        if self.separators.match(el):  # an outdent: a new comment starts after it, even in one paragraph
+            self._run += 1
+            self._barrier += 1
             return
         block = tag in BLOCKS
         self._run += block
@@ -193,14 +202,25 @@ def _ip(text: str) -> str | None:
     return str(text.strip()).upper() if addr.version == 6 else str(addr)
 
 
-def user_name(title: tuple[str, str], user_ns: frozenset[str]) -> str | None:
-    """The user a link names: a user (talk) page that is no subpage, or an IP's contributions page."""
+def _base(name: str) -> str:
+    return name.split("/", 1)[0].casefold()
+
+
+def _capital(name: str) -> str:
+    return name[:1].upper() + name[1:]
+
+
+def user_name(title: tuple[str, str], user_ns: frozenset[str], contributions: frozenset[tuple[str, str]]) -> str | None:
+    """The user a link names: a user (talk) page that is no subpage, a user's contributions page
+    (`<Ns>:<Page>/<Name>` with (Ns, Page) among `contributions`), or any page ending in "/<IP>"."""
     ns, name = title
-    ip = _ip(name.rsplit("/", 1)[-1]) if "/" in name else None
-    if ip:
-        return ip
-    if _ns_key(ns) in user_ns and "/" not in name:
-        return _ip(name) or name[:1].upper() + name[1:]
+    if "/" in name:
+        page, rest = name.split("/", 1)
+        if (_ns_key(ns), page.casefold()) in contributions and rest and "/" not in rest:
+            return _ip(rest) or _capital(rest)
+        return _ip(name.rsplit("/", 1)[-1])
+    if _ns_key(ns) in user_ns:
+        return _ip(name) or _capital(name)
     return None
 
 
@@ -209,7 +229,7 @@ class _Talk:
         self.cfg: TalkConfig = cfg.talk
         self.source = text
         self.ix = DomIndex(root, cfg.exclude_tags, (*cfg.exclude_cues, *cfg.talk.exclude_cues))
-        self.stream = _Stream(root, self.ix, frozenset(self.cfg.quote_tags))
+        self.stream = _Stream(root, self.ix, frozenset(self.cfg.quote_tags), Cues(self.cfg.separator_cues, exact=True))
         self.patterns = [re.compile(p) for p in self.cfg.title_patterns]
         self._links: dict[El, tuple[str, str] | None] = {}
         self._link_of: dict[El, El | None] = {}
@@ -282,24 +302,40 @@ class _Talk:
         return out
 
     def user_namespaces(self) -> frozenset[str]:
-        """Namespaces whose links mostly stand in signature position before timestamps (plus the fallback)."""
+        """Namespaces linked in signature reach of at least `min_namespace_signatures` timestamps together
+        with a link of another namespace to the same name (User:X with User talk:X), plus the fallback."""
         hits: dict[str, int] = {}
         floor = 0
         for start, end in self.timestamps:
-            seen = {self.title(a)[0] for _, a in self._reach(start, floor) if self.title(a)}
-            for ns in {_ns_key(n) for n in seen}:
+            titles = [t for t in (self.title(a) for _, a in self._reach(start, floor)) if t]
+            paired = {_ns_key(a[0]) for a in titles for b in titles
+                      if _ns_key(a[0]) != _ns_key(b[0]) and _base(a[1]) == _base(b[1])}
+            for ns in paired:
                 hits[ns] = hits.get(ns, 0) + 1
             floor = end
-        total: dict[str, int] = {}
-        for a in {self.link(leaf) for leaf in self.stream.leaves} - {None}:
-            t = self.title(a)  # type: ignore[arg-type]
-            if t:
-                total[_ns_key(t[0])] = total.get(_ns_key(t[0]), 0) + 1
-        found = {ns for ns, n in hits.items()
-                 if n >= self.cfg.min_namespace_signatures and n >= self.cfg.min_namespace_share * total[ns]}
+        found = {ns for ns, n in hits.items() if n >= self.cfg.min_namespace_signatures}
         return frozenset(found | {_ns_key(n) for n in self.cfg.user_namespaces})
 
-    def signatures(self, user_ns: frozenset[str]) -> list[_Signature | None]:
+    def _titles(self) -> list[tuple[str, str]]:
+        links = {self.link(leaf) for leaf in self.stream.leaves} - {None}
+        return [t for t in (self.title(a) for a in links) if t]  # type: ignore[arg-type]
+
+    def contribution_pages(self, user_ns: frozenset[str]) -> frozenset[tuple[str, str]]:
+        """(namespace, page) of the pages that take a user name after "/" (Special:Contributions/<Name>):
+        those linked with an IP or a user-page name after the "/" at least `min_namespace_signatures`
+        times, plus the fallback `contribution_pages`."""
+        titles = self._titles()
+        users = {_capital(n) for ns, n in titles if _ns_key(ns) in user_ns and "/" not in n}
+        counts: dict[tuple[str, str], int] = {}
+        for ns, name in titles:
+            page, sep, rest = name.partition("/")
+            if sep and rest and "/" not in rest and (_ip(rest) or _capital(rest) in users):
+                key = (_ns_key(ns), page.casefold())
+                counts[key] = counts.get(key, 0) + 1
+        fallback = {(_ns_key(p.partition(":")[0]), p.partition(":")[2].casefold()) for p in self.cfg.contribution_pages}
+        return frozenset({k for k, n in counts.items() if n >= self.cfg.min_namespace_signatures} | fallback)
+
+    def signatures(self, user_ns: frozenset[str], contributions: frozenset[tuple[str, str]]) -> list[_Signature | None]:
         """For each timestamp, its signature (None when no user link is in reach)."""
         out: list[_Signature | None] = []
         floor = 0
@@ -307,7 +343,7 @@ class _Talk:
             author, first = None, None
             for i, a in self._reach(start, floor):
                 t = self.title(a)
-                name = user_name(t, user_ns) if t else None
+                name = user_name(t, user_ns, contributions) if t else None
                 if name is None:
                     continue
                 if author is None:
@@ -361,7 +397,9 @@ class _Talk:
             end = self._run_end(sig.ts_leaf)
             start = self._first_text(cur_end, sig.ts_leaf)
             para = self._paragraph(st.leaves[sig.ts_leaf])
-            if last is not None and (start is None or para is self._paragraph(st.leaves[last.end_leaf])):
+            same = para is self._paragraph(st.leaves[last.end_leaf]) if last is not None else False
+            if last is not None and (start is None or same and st.leaves[sig.ts_leaf].barrier == st.leaves[
+                    last.end_leaf].barrier):
                 last.signatures.append(sig)
                 if end > last.end_leaf and start is not None:
                     level = min(self.indent(st.leaves[start]), self.indent(st.leaves[sig.ts_leaf])) + 1
@@ -375,23 +413,22 @@ class _Talk:
             drafts.append(last)
             cur_end = end
         close_section(len(st.leaves) - 1)
+        texts = Counter(self.text_of(d) for d in drafts if d.author is None)
+        drafts = [d for d in drafts if d.author is not None or texts[self.text_of(d)] == 1]  # template notices
         return sorted(drafts, key=lambda d: d.start_leaf)
 
     def _unsigned(self, after: int, upto: int, section: int) -> list[_Draft]:
-        """Text after a section's last comment, one unsigned comment per indentation step."""
-        out: list[_Draft] = []
-        leaves = self.stream.leaves
+        """Text after a section's last comment as one unsigned comment, unless it starts inside
+        `unsigned_skip_tags` (a template box) or is shorter than `min_unsigned_chars`."""
         i = self._first_text(after, upto)
-        while i is not None:
-            level = self.indent(leaves[i])
-            j = i
-            while j + 1 <= upto and (not leaves[j + 1].text.strip() or self.indent(leaves[j + 1]) == level):
-                j += 1
-            d = _Draft(i, j, level + 1, section)
-            if len(self.text_of(d)) >= self.cfg.min_unsigned_chars:
-                out.append(d)
-            i = self._first_text(j, upto)
-        return out
+        if i is None:
+            return []
+        j = max(k for k in range(i, upto + 1) if self.stream.leaves[k].text.strip())
+        d = _Draft(i, j, self.indent(self.stream.leaves[i]) + 1, section)
+        el = self.stream.leaves[i].parent
+        if any(x.tag in self.cfg.unsigned_skip_tags for x in (el, *el.iterancestors())):
+            return []
+        return [d] if len(self.text_of(d)) >= self.cfg.min_unsigned_chars else []
 
     def text_of(self, d: _Draft) -> str:
         """A comment's text without its signatures (and the dashes before them)."""
@@ -501,11 +538,11 @@ def find_talk_page(root: El, text: str, cfg: HtmlConfig) -> TalkPage | None:
     if len(t.timestamps) < cfg.talk.min_signatures:
         return None
     user_ns = t.user_namespaces()
-    sigs = t.signatures(user_ns)
+    sigs = t.signatures(user_ns, t.contribution_pages(user_ns))
     if sum(s is not None for s in sigs) < cfg.talk.min_signatures:
         return None
     drafts = t.drafts(sigs)
-    months = month_names(d.date_text for d in drafts if d.date_text)
+    months = month_names((d.date_text for d in drafts if d.date_text), cfg.talk.month_name_similarity)
     loc = SpanLocator(text, t.ix)
     parents = _parents(drafts)
     comments = []

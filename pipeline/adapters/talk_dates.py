@@ -14,6 +14,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from datetime import datetime
+from difflib import SequenceMatcher
 from functools import lru_cache
 
 _TIME = re.compile(r"(?<!\d)(\d{1,2}):(\d{2})(?!\d)")
@@ -64,9 +65,8 @@ def _cldr_months() -> dict[str, tuple[tuple[str, int], ...]]:
     return out
 
 
-def _find(phrase: str, names: tuple[tuple[str, int], ...]) -> tuple[int, int] | None:
-    """(month, matched length) of the longest name starting at a word start of the phrase, else of the
-    month whose names alone start with one of the phrase's words (3+ letters: "sep" for "septembre")."""
+def _exact(phrase: str, names: tuple[tuple[str, int], ...]) -> tuple[int, int] | None:
+    """(month, name length) of the longest name starting at a word start of the phrase."""
     starts = {m.start() for m in _WORD_START.finditer(phrase)}
     for name, number in names:  # longest first
         i = phrase.find(name)
@@ -74,23 +74,44 @@ def _find(phrase: str, names: tuple[tuple[str, int], ...]) -> tuple[int, int] | 
             if i in starts:
                 return number, len(name)
             i = phrase.find(name, i + 1)
+    return None
+
+
+def _similar(phrase: str, names: tuple[tuple[str, int], ...], min_ratio: float) -> int | None:
+    """The month whose name is most like a stretch of the phrase from a word start (spelling variants:
+    "تەممووز" for CLDR's "تەمووز"), when at least `min_ratio` alike and no other month is as close."""
+    best: dict[int, float] = {}
+    for start in (m.start() for m in _WORD_START.finditer(phrase)):
+        for name, number in names:
+            for size in (len(name) - 1, len(name), len(name) + 1):
+                ratio = SequenceMatcher(None, name, phrase[start:start + size]).ratio()
+                best[number] = max(best.get(number, 0.0), ratio)
+    ranked = sorted(best.items(), key=lambda kv: -kv[1])
+    if ranked and ranked[0][1] >= min_ratio and (len(ranked) == 1 or ranked[1][1] < ranked[0][1]):
+        return ranked[0][0]
+    return None
+
+
+def _prefix(phrase: str, names: tuple[tuple[str, int], ...]) -> int | None:
+    """The month whose names alone start with one of the phrase's words of 3+ letters ("sep": "septembre")."""
     for word in phrase.split():
         if len(word) >= 3:
             months = {number for name, number in names if name.startswith(word)}
             if len(months) == 1:
-                return months.pop(), 0
+                return months.pop()
     return None
 
 
-def month_names(timestamps: Iterable[str]) -> dict[str, int]:
-    """Month number of each distinct month phrase of the page, in the CLDR language covering most of them
-    (ties: the longer names matched in full)."""
+def month_names(timestamps: Iterable[str], min_ratio: float = 0.8) -> dict[str, int]:
+    """Month number of each distinct month phrase of the page, in the CLDR language whose month names
+    occur in most of them (ties: longer names). A phrase holding no name of that language whole takes
+    the most similar name (`min_ratio`), else the one month whose names start with one of its words."""
     phrases = sorted({p for p in (month_phrase(t) for t in timestamps) if p})
     if not phrases:
         return {}
     best: tuple[int, int, str] | None = None
     for lang, names in sorted(_cldr_months().items()):
-        found = [_find(p, names) for p in phrases]
+        found = [_exact(p, names) for p in phrases]
         score = (sum(f is not None for f in found), sum(f[1] for f in found if f is not None))
         if score[0] and (best is None or score > best[:2]):
             best = (*score, lang)
@@ -99,9 +120,10 @@ def month_names(timestamps: Iterable[str]) -> dict[str, int]:
     names = _cldr_months()[best[2]]
     out = {}
     for p in phrases:
-        f = _find(p, names)
-        if f is not None:
-            out[p] = f[0]
+        exact = _exact(p, names)
+        month = exact[0] if exact else _similar(p, names, min_ratio) or _prefix(p, names)
+        if month is not None:
+            out[p] = month
     return out
 
 

@@ -225,9 +225,8 @@ def user_name(title: tuple[str, str], user_ns: frozenset[str], contributions: fr
 
 
 class _Talk:
-    def __init__(self, root: El, text: str, cfg: HtmlConfig):
+    def __init__(self, root: El, cfg: HtmlConfig):
         self.cfg: TalkConfig = cfg.talk
-        self.source = text
         self.ix = DomIndex(root, cfg.exclude_tags, (*cfg.exclude_cues, *cfg.talk.exclude_cues))
         self.stream = _Stream(root, self.ix, frozenset(self.cfg.quote_tags), Cues(self.cfg.separator_cues, exact=True))
         self.patterns = [re.compile(p) for p in self.cfg.title_patterns]
@@ -534,7 +533,7 @@ def find_talk_page(root: El, text: str, cfg: HtmlConfig) -> TalkPage | None:
     """The page's comments when it is a wiki talk page (enough signatures), else None."""
     if not cfg.talk.enabled:
         return None
-    t = _Talk(root, text, cfg)
+    t = _Talk(root, cfg)
     if len(t.timestamps) < cfg.talk.min_signatures:
         return None
     user_ns = t.user_namespaces()

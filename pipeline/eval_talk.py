@@ -180,8 +180,9 @@ def _total(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def table(result: dict[str, dict[str, Any]], dev: set[str]) -> str:
-    """Per-case table, held-out cases first, then development cases, each group with its total."""
+def table(result: dict[str, dict[str, Any]], dev: set[str], fit: bool = False) -> str:
+    """Per-case table, held-out cases first, then development cases, each group with its total; with
+    `fit` every case is labelled fit (the rules were changed after seeing its errors)."""
     head = f"{'case':<28} {'set':<8} {'ref':>5} {'found':>5} {'unsig':>5} {'recall':>7} {'author':>7} " \
            f"{'parent':>7} {'level':>7} {'false':>5}"
     lines = [head, "-" * len(head)]
@@ -191,7 +192,9 @@ def table(result: dict[str, dict[str, Any]], dev: set[str]) -> str:
                 f"{r['author_accuracy']:>7.3f} {r['parent_accuracy']:>7.3f} {r['level_agreement']:>7.3f} "
                 f"{r['false_comments']:>5}")
 
-    for group, names in (("held-out", [c for c in result if c not in dev]), ("dev", [c for c in result if c in dev])):
+    groups = [("fit", list(result))] if fit else [("held-out", [c for c in result if c not in dev]),
+                                                   ("dev", [c for c in result if c in dev])]
+    for group, names in groups:
         for c in names:
             lines.append(line(c, group, result[c]))
         if names:
@@ -206,6 +209,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                     help="a case folder or a folder of case folders (repeatable)")
     ap.add_argument("--dev", action="append", default=[], help="a case used while developing (repeatable)")
     ap.add_argument("--params", type=Path, default=Path("params.yaml"), help="params.yaml (ingest.html.talk)")
+    ap.add_argument("--fit", action="store_true", help="label every case fit (rules changed after seeing them)")
     ap.add_argument("--json", action="store_true", help="print JSON instead of the table")
     return ap.parse_args(argv)
 
@@ -223,5 +227,5 @@ def main(argv: list[str]) -> int:
         sys.stderr.write(f"case folder not found: {', '.join(missing)}\n")
         return 2
     result = evaluate(args.cases, params)
-    sys.stdout.write((json.dumps(result, indent=2, sort_keys=True) if args.json else table(result, set(args.dev))) + "\n")
+    sys.stdout.write((json.dumps(result, indent=2, sort_keys=True) if args.json else table(result, set(args.dev), args.fit)) + "\n")
     return 0

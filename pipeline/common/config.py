@@ -69,6 +69,53 @@ class ThreadTextConfig(_Section):
     bullets: tuple[str, ...] = ("•",)
 
 
+class TalkConfig(_Section):
+    """Wiki talk pages: comments that end in a signature (a user link, then a timestamp), indented replies."""
+
+    enabled: bool = True
+    # The page is read as a talk page when it holds at least this many signatures.
+    min_signatures: int = Field(default=3, ge=1)
+    # A signature's user link must end at most this many characters before its timestamp, in the same
+    # inline run (no block boundary in between).
+    signature_scan_chars: int = Field(default=100, ge=1)
+    # A timestamp as wikis print it in any language: a time (HH:MM) and a 4-digit year in either order,
+    # then a parenthesised time-zone abbreviation. Unicode digits count.
+    timestamp_pattern: str = (
+        r"(?<!\d)(?:\d{1,2}:\d{2}(?!\d)[^\n]{1,40}?(?<!\d)\d{4}|\d{4}(?!\d)[^\n]{1,40}?(?<!\d)\d{1,2}:\d{2}"
+        r"|\d{1,2}(?!\d)[^\n\d]{1,30}?\d{4}[^\n\d]{1,12}?\d{1,2}:\d{2})(?!\d)[\s\u200e\u200f]*\([^()\n]{1,24}\)"
+    )
+    # Where a link's page title sits in its href (first capture group; first pattern that matches wins).
+    title_patterns: tuple[str, ...] = (r"[?&]title=([^&#]+)", r"(?:^|/)wiki/([^?#]+)", r"^\./([^?#]+)")
+    # A namespace is a user namespace when, before at least this many timestamps, its link and a link of
+    # another namespace to the same name are in signature reach (User:X with User talk:X).
+    min_namespace_signatures: int = Field(default=2, ge=1)
+    # Fallback: namespace names always taken as user namespaces (MediaWiki's canonical English names
+    # work on every wiki).
+    user_namespaces: tuple[str, ...] = ("User", "User talk")
+    # Elements with one of these exact class/id tokens are left out (MediaWiki's table of contents),
+    # on top of ingest.html's exclude_tags/exclude_cues.
+    exclude_cues: tuple[str, ...] = ("toc",)
+    # Timestamps inside these elements are quotes, not signatures.
+    quote_tags: tuple[str, ...] = ("blockquote", "q")
+    # Text after a section's last signature becomes an unsigned comment (author null) from this many
+    # characters on; 0 never makes one.
+    min_unsigned_chars: int = Field(default=20, ge=0)
+    # Month words not spelt as in CLDR (the wiki's own spelling) take the most similar CLDR month name
+    # when at least this alike (difflib ratio) and closer than any other month.
+    month_name_similarity: float = Field(default=0.8, ge=0, le=1)
+    # Pages that take a user name after "/" (a user's contributions), as "Namespace:Page"; more are learnt
+    # from the page (linked with an IP or a user-page name after the "/").
+    contribution_pages: tuple[str, ...] = ("Special:Contributions",)
+    # Elements with one of these exact class tokens separate comments even inside one paragraph (an
+    # outdent template), as DiscussionTools reads them.
+    separator_cues: tuple[str, ...] = ("outdent-template",)
+    # Unsigned text inside these elements is a template box (awards, notices), not a comment; unsigned
+    # texts repeated verbatim on the page (closing notices) are left out too.
+    unsigned_skip_tags: tuple[str, ...] = ("table",)
+    # Stripped from the end of a comment's text once its signature is taken out ("--", "—").
+    signature_lead_pattern: str = r"[\s\-\u2010-\u2015~]+$"
+
+
 class HtmlConfig(_Section):
     """HTML pages: generic cues that recognise repeated comment blocks (class/id/itemprop tokens)."""
 
@@ -99,6 +146,8 @@ class HtmlConfig(_Section):
     use_indentation: bool = True
     max_core_levels: int = 8
     min_repeats: int = 2
+    # Wiki talk pages (signatures instead of comment blocks); see pipeline.adapters.html_talk.
+    talk: TalkConfig = TalkConfig()
 
 
 class ExportsConfig(_Section):

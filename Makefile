@@ -9,7 +9,7 @@ export DVC_NO_ANALYTICS := 1
 export PYTHONHASHSEED := 0
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 
-.PHONY: help setup repro test test-fast lint bench eval eval-frames scrape browser clean-venv
+.PHONY: help setup repro test test-fast lint bench eval eval-frames scrape browser clean-venv params-doc
 
 ## help: list the targets
 help:
@@ -41,6 +41,10 @@ test: $(STAMP) browser
 ## test-fast: the development loop: no model loading, BERTopic fit, pipeline run or browser
 test-fast: $(STAMP)
 	$(PY) -m pytest -q -m "not slow and not browser" --durations=15
+
+## params-doc: regenerate docs/params.md from the typed config and params.yaml (a test holds it current)
+params-doc: $(STAMP)
+	$(PY) -m pipeline params --markdown > docs/params.md
 
 ## lint: ruff over the package and the tests
 lint: $(STAMP)

@@ -68,11 +68,13 @@ def frame_tables() -> dict[str, pd.DataFrame]:
     """Frames: post/s0 MF 0.9, post/s1 MF 0.4, c1/s0 OT 0.7, e/post/s0 OT 0.8."""
     rows = [("t/d/post", "t/d/post/s0", MF, 0.9), ("t/d/post", "t/d/post/s1", MF, 0.4),
             ("t/d/c1", "t/d/c1/s0", OT, 0.7), ("t/e/post", "t/e/post/s0", OT, 0.8)]
-    uf = make_table([{"corpus": "t", "utterance_id": u, "unit_id": i, "frame": f, "score": s, "method": "zeroshot"}
-                for u, i, f, s in rows], UNIT_FRAMES)
+    uf = make_table([{"corpus": "t", "utterance_id": u, "unit_id": i, "frame": f, "score": s, "method": "zeroshot",
+                      "on_topic": i != "t/e/post/s0", "relevance": "thread" if i != "t/e/post/s0" else "off-topic",
+                      "model_frame": f} for u, i, f, s in rows], UNIT_FRAMES)
     utf = make_table([{"corpus": "t", "utterance_id": u, "frame": f, "score": 1.0, "n_units": n, "share_frames": [OT, MF],
-                  "shares": sh} for u, f, n, sh in (("t/d/post", MF, 2, [0.0, 1.0]), ("t/d/c1", OT, 1, [1.0, 0.0]),
-                                                    ("t/e/post", OT, 1, [1.0, 0.0]))], UTTERANCE_FRAMES)
+                  "shares": sh, "on_topic": u != "t/e/post"}
+                      for u, f, n, sh in (("t/d/post", MF, 2, [0.0, 1.0]), ("t/d/c1", OT, 1, [1.0, 0.0]),
+                                          ("t/e/post", OT, 1, [1.0, 0.0]))], UTTERANCE_FRAMES)
     return {"unit_frames": uf, "utterance_frames": utf}
 
 

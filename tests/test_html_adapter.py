@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pipeline.ingest.adapters.base import Source, SourceError
-from pipeline.ingest.adapters.html import ADAPTER
 
 from pipeline.common.config import IngestConfig, load_yaml
 from pipeline.common.schema import DOCUMENTS, UTTERANCES, make_table
 from pipeline.common.textnorm import decode
 from pipeline.evaluation.extraction_cli import evaluate, id_key, score_page
+from pipeline.ingest.adapters.base import Source, SourceError
+from pipeline.ingest.adapters.html import ADAPTER
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "html"
 ROOT = Path(__file__).resolve().parents[1]

@@ -130,3 +130,14 @@ def test_provenance_says_when_the_embeddings_differ_from_the_committed_run() -> 
     same = build_pages(tables(), "Report", "now", provenance_context("r", False, lock("a"), {}, {}, None, "now",
                                                                       env, lock("a")))["provenance.html"]
     assert "differ from the committed run" not in same and "identical to the committed run" in same
+
+
+def test_frames_page_shows_the_off_topic_share_per_corpus_and_document_and_opens_those_units() -> None:
+    from tests.report_tables import all_tables
+
+    html = build_pages(all_tables(), "Report", "now")["frames.html"]
+    table = html[html.index('<table class="relevance">'):].split("</table>", 1)[0]
+    rows = table.split("<tr")[2:]
+    assert len(rows) == 3  # corpus t, documents t/d and t/e
+    assert "corpus t" in rows[0] and 'data-units="t/e/post/s0"' in rows[0] and ">25%<" in rows[0]
+    assert 'data-units="t/e/post/s0"' in rows[2] and ">100%<" in rows[2] and "data-units" not in rows[1]

@@ -627,6 +627,36 @@ class CodingConfig(_Section):
         "The coding-loop simulation of `python -m pipeline evaluate coding-curve` (docs/coding_loop.md)."))
 
 
+RELEVANCE_LEVELS = ("thread", "utterance", "unit", "thread_concepts", "unit_concepts")
+
+
+class RelevanceConfig(_Section):
+    """Relevance (docs/relevance.md): a unit is on-topic when any listed score reaches its threshold."""
+
+    enabled: bool = Field(False, description=(
+        "Decide for every unit whether it belongs to the codebook's debate (codebook `topic:`) before framing; "
+        "off-topic units get the residual frame, the reason kept in unit_frames."))
+    thresholds: dict[str, float] = Field(default_factory=lambda: {"thread": 0.5}, description=(
+        "level -> threshold; a unit is on-topic when any level reaches it: thread / utterance / unit = cosine of "
+        "the mean unit vector of the unit's thread, its utterance, or the unit itself to the topic prototype; "
+        "thread_concepts = share of the thread's units that mention an evidence concept; unit_concepts = "
+        "evidence-concept mentions in the unit. Depend on the encoder: re-tune them with `evaluate relevance` "
+        "when embed.model changes."))
+    cosine_grid: tuple[float, float, float] = Field((0.2, 0.9, 0.01), description=(
+        "`evaluate relevance`: low, high and step of the cosine thresholds it re-tunes."))
+    share_grid: tuple[float, float, float] = Field((0.0, 0.5, 0.01), description=(
+        "`evaluate relevance`: low, high and step of the thread_concepts share thresholds it re-tunes."))
+
+    @field_validator("thresholds")
+    @classmethod
+    def _known_levels(cls, v: dict[str, float]) -> dict[str, float]:
+        bad = sorted(set(v) - set(RELEVANCE_LEVELS))
+        if bad or not v:
+            raise ValueError(f"relevance.thresholds: levels must be among {list(RELEVANCE_LEVELS)}, at least one "
+                             f"(got {bad or list(v)})")
+        return v
+
+
 class PositionsConfig(_Section):
     """Roles, relations and reply stances (docs/positions.md)."""
 
@@ -709,6 +739,7 @@ class Params(_Section):
     embed: EmbedConfig = EmbedConfig()
     cluster: ClusterConfig = ClusterConfig()
     frame: FrameConfig = FrameConfig()
+    relevance: RelevanceConfig = RelevanceConfig()
     coding: CodingConfig = CodingConfig()
     positions: PositionsConfig = PositionsConfig()
     conservation: ConservationConfig = ConservationConfig()

@@ -246,6 +246,10 @@ UNIT_FRAMES = Table(
         Column("frame", S, False, "codebook frame id (codebook `frames:`)"),
         Column("score", F, False, "zero-shot: cosine to the frame prototype; supervised: predicted probability"),
         Column("method", S, False, "framer that assigned the frame (frame.method)"),
+        Column("on_topic", pa.bool_(), False, "whether the unit belongs to the codebook's debate (relevance)"),
+        Column("relevance", S, False, "why: the first relevance level reaching its threshold (thread, utterance, "
+               "unit, ...), off-topic (then the frame is the residual one), or not-checked (relevance off)"),
+        Column("model_frame", S, False, "the framer's frame before the relevance filter"),
     ),
 )
 
@@ -260,6 +264,7 @@ UTTERANCE_FRAMES = Table(
         Column("n_units", I, False, "units of the utterance"),
         Column("share_frames", LS, False, "codebook frame ids, in codebook order"),
         Column("shares", pa.list_(F), False, "share of the units with each frame in share_frames (sums to 1)"),
+        Column("on_topic", pa.bool_(), False, "whether any unit of the utterance is on topic (relevance)"),
     ),
 )
 

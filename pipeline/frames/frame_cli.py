@@ -79,7 +79,8 @@ def run(args: argparse.Namespace, params: Params) -> int:
     inp = read_inputs(args, params)
     cfg = params.frame
     curve = (params.coding.curve, strategy_options(params.coding)) if args.learning_curve else None
-    res = frame_corpus(inp.units, inp.batch, inp.frames, inp.prototypes, inp.codes, inp.topics, cfg, curve)
+    relevance = (inp.topic, inp.topic_prototype, params.relevance) if inp.topic is not None else None
+    res = frame_corpus(inp.units, inp.batch, inp.frames, inp.prototypes, inp.codes, inp.topics, cfg, curve, relevance)
     write_outputs(res, inp, args)
     m = res.metrics
     sys.stderr.write(f"frame: {len(res.unit_frames)} units, {len(res.utterance_frames)} utterances ({cfg.method}); "

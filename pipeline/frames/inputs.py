@@ -20,6 +20,7 @@ from pipeline.common.storage import read_table
 from pipeline.frames.batch import UnitBatch, contextualise, make_batch, utterance_vectors
 from pipeline.frames.features import uses_block
 from pipeline.frames.framers import prototype_vectors
+from pipeline.frames.relevance import Topic, load_topic, topic_prototype
 
 
 def add_input_args(ap: argparse.ArgumentParser) -> None:
@@ -60,11 +61,14 @@ class FrameInputs:
     codes: dict[str, pd.DataFrame | None]
     topics: pd.DataFrame | None
     prototypes: np.ndarray
+    topic: Topic | None = None
+    topic_prototype: np.ndarray | None = None
 
 
 def read_inputs(args: argparse.Namespace, params: Params) -> FrameInputs:
     """Read and check the stage's inputs named by `args` (ValueError/ConfigError/FileNotFoundError on bad input)."""
-    frames = list(load_codebook(args.codebook).frames)
+    codebook = load_codebook(args.codebook)
+    frames = list(codebook.frames)
     units = read_table(args.units, UNITS).sort_values("unit_id", kind="stable").reset_index(drop=True)
     emb = read_table(args.embeddings, EMBEDDINGS).set_index("unit_id")
     missing = sorted(set(units["unit_id"]) - set(emb.index))
@@ -82,4 +86,6 @@ def read_inputs(args: argparse.Namespace, params: Params) -> FrameInputs:
     topics_path = getattr(args, "unit_topics", None)
     topics = read_table(topics_path, UNIT_TOPICS) if topics_path and topics_path.exists() else None
     # Both routes are always validated (for comparison); the zero-shot one needs frame prototypes.
-    return FrameInputs(params, frames, units, batch, codes, topics, prototype_vectors(frames, embedder.embed))
+    topic = load_topic(codebook.raw, str(args.codebook)) if params.relevance.enabled else None
+    return FrameInputs(params, frames, units, batch, codes, topics, prototype_vectors(frames, embedder.embed), topic,
+                       topic_prototype(topic, embedder.embed) if topic else None)

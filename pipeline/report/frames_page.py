@@ -118,5 +118,20 @@ def frames_context(unit_frames: pd.DataFrame, units: pd.DataFrame, documents: pd
         "by_time": matrix_rows(periods, frames, by_time, {}),
         "undated": int((df["period"] == "").sum()),
         "figures": figures,
+        "relevance": relevance_rows(unit_frames, units, titles),
         "units_data": unit_lookup(units, df["unit_id"]),
     }
+
+
+def relevance_rows(unit_frames: pd.DataFrame, units: pd.DataFrame, titles: dict[str, str]) -> list[dict[str, Any]] | None:
+    """Per corpus, then per document: units, off-topic units (openable) and their share; None when not checked."""
+    if "on_topic" not in unit_frames or (unit_frames.get("relevance") == "not-checked").all():
+        return None
+    df = unit_frames[["unit_id", "on_topic"]].merge(units[["unit_id", "corpus", "doc_id"]], on="unit_id")
+    rows = []
+    for level, key in (("corpus", "corpus"), ("document", "doc_id")):
+        for name, g in df.groupby(key, sort=True):
+            off = sorted(g.loc[~g["on_topic"].astype(bool), "unit_id"])
+            rows.append({"level": level, "name": str(name), "label": titles.get(str(name), str(name)), "n": len(g),
+                         "off": len(off), "off_units": ids_attr(off), "share": len(off) / len(g) if len(g) else 0.0})
+    return rows

@@ -80,7 +80,7 @@ def frame_tables() -> dict[str, pd.DataFrame]:
 
 def topic_tables() -> dict[str, pd.DataFrame]:
     """Topic 0 = the d/post units, topic -1 = the rest."""
-    ut = make_table([{"corpus": "t", "doc_id": i[:3], "unit_id": i, "author": None, "topic": t, "probability": None,
+    ut = make_table([{"corpus": "t", "doc_id": i[:3], "unit_id": i, "author": None, "topic": t, "confidence": 1.0,
                  "outlier": t == -1} for i, t in (("t/d/post/s0", 0), ("t/d/post/s1", 0), ("t/d/c1/s0", -1),
                                                   ("t/e/post/s0", -1))], UNIT_TOPICS)
     topics = make_table([{"topic": 0, "name": "0_crm_tool", "size": 2, "share": 0.5, "keywords": ["crm", PAYLOAD],

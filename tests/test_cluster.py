@@ -1,4 +1,4 @@
-"""Clustering: exact small cases for the pure core, blob recovery, BERTopic stage determinism, stability."""
+"""Clustering: exact small cases for the pure core, blob recovery, the consensus stage's determinism and its runs."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ from pipeline.topics.clustering import (
     shares_frame,
     units_with_vectors,
 )
-from pipeline.topics.stability_cli import pairwise_stability
+from pipeline.topics.consensus import runs_agreement
 
 VOCAB = (
     ("crm", "customer", "sales", "pipeline", "lead"),
@@ -80,7 +80,7 @@ def test_representatives_closest_to_centroid():
 def test_shares_exact():
     ut = pd.DataFrame({"corpus": ["c"] * 5, "doc_id": ["d1", "d1", "d1", "d2", "d2"],
                        "unit_id": list("abcde"), "author": ["A", "A", None, "B", "A"],
-                       "topic": [0, 1, 0, -1, 0], "probability": [1.0] * 5, "outlier": [False] * 5})
+                       "topic": [0, 1, 0, -1, 0], "confidence": [1.0] * 5, "outlier": [False] * 5})
     s = shares_frame(ut)
     doc = s[s.level == "document"].set_index(["key", "topic"])["share"].to_dict()
     assert doc == {("d1", 0): pytest.approx(2 / 3), ("d1", 1): pytest.approx(1 / 3), ("d2", -1): 0.5, ("d2", 0): 0.5}
@@ -97,11 +97,14 @@ def test_hierarchy_frame_mapping():
     assert hierarchy_frame(pd.DataFrame()).empty
 
 
-def test_stability_metrics_exact():
-    r = pairwise_stability({1: np.array([0, 0, 1, 1]), 2: np.array([1, 1, 0, 0]), 3: np.array([0, 0, 0, -1])})
+def test_runs_agreement_exact():
+    labels = np.array([[0, 0, 1, 1], [1, 1, 0, 0], [0, 0, 0, -1]])
+    r = runs_agreement(labels, np.ones(4), np.array([0, 0, 1, 1]), [1, 2, 3])
     assert r["pairs"][0] == {"seeds": [1, 2], "ari": 1.0, "ari_clustered": 1.0}
     assert r["ari_min"] == 0.0 and r["n_topics"] == {"1": 2, "2": 2, "3": 1}
-    assert r["outlier_share"]["3"] == 0.25
+    assert r["outlier_share"]["3"] == 0.25 and r["ari_vs_consensus"]["2"] == 1.0 and r["seeds"] == [1, 2, 3]
+    doubled = runs_agreement(labels, np.array([2.0, 1, 1, 1]), np.array([0, 0, 1, 1]), [1, 2, 3])
+    assert doubled["outlier_share"]["3"] == 0.2  # weights count units behind a distinct text
 
 
 @pytest.mark.parametrize("method", [pytest.param("hdbscan", marks=pytest.mark.slow), "agglomerative"])
@@ -130,7 +133,7 @@ def write_inputs(tmp_path: Path) -> tuple[np.ndarray, np.ndarray]:
     write_table(emb, EMBEDDINGS, tmp_path / "embeddings.parquet")
     (tmp_path / "params.yaml").write_text("corpora: []\nembed:\n  backend: hashing\ncluster:\n  min_cluster_size: 10\n"
                                           "  cluster_selection_method: eom\n"
-                                          "  stability_seeds: [1, 2, 3]\n", encoding="utf-8")
+                                          "  consensus: {runs: 3}\n", encoding="utf-8")
     return X, y
 
 
@@ -142,7 +145,7 @@ def run_cluster(tmp_path: Path, out: Path) -> int:
                  "--topics", str(out / "topics.parquet"), "--hierarchy", str(out / "hierarchy.parquet"),
                  "--shares", str(out / "shares.parquet"), "--figures-dir", str(out / "figures"),
                  "--model-dir", str(out / "models" / "bertopic"), "--problems", str(out / "problems.parquet"),
-                 "--metrics", str(out / "cluster.json")])
+                 "--metrics", str(out / "cluster.json"), "--runs-metrics", str(out / "runs.json")])
 
 
 @pytest.mark.slow
@@ -172,31 +175,14 @@ def test_cluster_stage_blobs_deterministic(tmp_path):
     m = read_json(out / "cluster.json")
     assert read_table(out / "problems.parquet").empty
     assert (m["n_topics"], m["outlier_share"], m["figures"]) == (3, 0.0, ["topics_barchart", "topics_hierarchy", "topics_map"])
+    assert m["runs"] == 3 and m["runs_n_topics"] == {"min": 3, "median": 3, "max": 3} and m["confident_share"] == 1.0
+    assert topics["stability"].tolist() == [1.0, 1.0, 1.0] and topics["stable"].all()
+    assert (ut["confidence"] == 1.0).all()
+    runs = read_json(out / "runs.json")
+    assert (runs["ari_mean"], runs["seeds"], len(runs["pairs"])) == (1.0, [42, 43, 44], 3)
     assert json.loads((out / "figures" / "topics_barchart.json").read_text())["data"]
     saved = {p.name for p in (out / "models" / "bertopic").iterdir()}
     assert {"topics.json", "topic_embeddings.safetensors", "ctfidf.safetensors", "config.json"} <= saved
-
-
-@pytest.mark.slow
-def test_bertopic_partition_equals_cluster_labels():
-    from pipeline.topics.clustering import fit_topics
-
-    X, y, texts = blobs(seed=3)
-    X[5] = X[:40].mean(0) * 0.3 + X[40:80].mean(0) * 0.3  # an ambiguous point between two blobs
-    cfg = ClusterConfig(min_cluster_size=10, reduce_outliers=True)  # leaf: several topics and outliers
-    fit = fit_topics(texts, X, cfg, 7)
-    assert adjusted_rand_score(fit.topics, cluster_labels(X, cfg, 7)) == 1.0
-
-
-@pytest.mark.slow
-def test_stability_stage(tmp_path):
-    from pipeline.topics.stability_cli import main
-
-    write_inputs(tmp_path)
-    assert main(["--units", str(tmp_path / "units.parquet"), "--embeddings", str(tmp_path / "embeddings.parquet"),
-                 "--params", str(tmp_path / "params.yaml"), "--metrics", str(tmp_path / "s.json")]) == 0
-    m = read_json(tmp_path / "s.json")
-    assert (m["ari_mean"], m["ari_min"], m["seeds"], len(m["pairs"])) == (1.0, 1.0, [1, 2, 3], 3)
 
 
 def test_align_records_units_without_embedding(tmp_path):
@@ -219,10 +205,12 @@ def test_cluster_stage_too_few_units(tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_fit_sample_assigns_every_unit():
-    from pipeline.topics.clustering import fit_topics
+def test_consensus_fits_a_sample_and_assigns_every_unit():
+    from pipeline.common.config import ConsensusConfig
+    from pipeline.topics.consensus import consensus_topics
 
-    X, y, texts = blobs()
-    cfg = ClusterConfig(min_cluster_size=10, cluster_selection_method="eom", fit_sample=60)
-    fit = fit_topics(texts, X, cfg, 42)
-    assert len(fit.topics) == 120 and adjusted_rand_score(y, fit.topics) == 1.0
+    X, y, _ = blobs()
+    cfg = ClusterConfig(min_cluster_size=10, cluster_selection_method="eom",
+                        consensus=ConsensusConfig(runs=3, fit_sample=60))
+    res = consensus_topics(X, np.ones(len(X)), cfg, cfg.consensus)
+    assert res.fitted.sum() == 60 and len(res.topics) == 120 and adjusted_rand_score(y, res.topics) == 1.0

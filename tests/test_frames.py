@@ -263,7 +263,7 @@ def _tiny_project(tmp: Path) -> dict[str, Path]:
            for (u, ts), f in zip(texts.items(), ["tools", "org", "tools", "org", "tools", "org"], strict=True)]
     pd.DataFrame(utt).to_csv(paths["utt.csv"], index=False)
     topics = units[["corpus", "doc_id", "unit_id", "author"]].assign(
-        topic=[0, 0, 1, 1, 2, 2, 0, 1, 0, 1, 2, 1], probability=1.0, outlier=False)
+        topic=[0, 0, 1, 1, 2, 2, 0, 1, 0, 1, 2, 1], confidence=1.0, outlier=False)
     write_table(topics, UNIT_TOPICS, paths["topics.parquet"])
     return paths
 

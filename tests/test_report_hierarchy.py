@@ -77,7 +77,7 @@ def test_merge_table_rows() -> None:
 def topic_tables3() -> dict[str, pd.DataFrame]:
     """The four base units in topics 0 (two), 1 and 2, with the two-merge hierarchy above."""
     assign = {"t/d/post/s0": 0, "t/d/post/s1": 0, "t/d/c1/s0": 1, "t/e/post/s0": 2}
-    ut = make_table([{"corpus": "t", "doc_id": u[:3], "unit_id": u, "author": None, "topic": t, "probability": None,
+    ut = make_table([{"corpus": "t", "doc_id": u[:3], "unit_id": u, "author": None, "topic": t, "confidence": 1.0,
                  "outlier": False} for u, t in assign.items()], UNIT_TOPICS)
     topics = make_table([{"topic": t, "name": f"{t}_{PAYLOAD}", "size": n, "share": n / 4, "keywords": ["k"],
                      "keyword_scores": [0.1], "representative_unit_ids": [], "representative_texts": []}

@@ -147,7 +147,7 @@ def test_validation_blocks_intervals_stability() -> None:
     assert mf["recall_ci"] == wilson(8, 10) and mf["precision_ci"] == wilson(8, 9)
     stab = ctx["stability"]
     assert stab["figure"]["figure"]["data"][0]["z"] == [[1.0, 0.2, 0.8], [0.2, 1.0, 0.5], [0.8, 0.5, 1.0]]
-    assert stab["per_seed"][1] == {"seed": 2, "n_topics": 3, "outlier_share": 0.2}
+    assert stab["per_seed"][1] == {"seed": 2, "n_topics": 3, "outlier_share": 0.2, "ari_vs_consensus": None}
     assert ("kept", "3") in next(o for o in ctx["other"] if o["file"] == "clean")["rows"]
     assert not has_validation({"clean": {"kept": 3}})
 

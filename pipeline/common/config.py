@@ -456,6 +456,53 @@ class ArgkpConfig(_Section):
         "UMAP seeds of the benchmark; ARI/NMI are means over them."))
 
 
+class ConsensusConfig(_Section):
+    """Consensus topics over several clustering runs (docs/clustering.md; pipeline/topics/consensus.py)."""
+
+    runs: int = Field(12, ge=1, description=(
+        "Clustering runs combined into the consensus (seeds cluster.seed, +1, ...); more runs give steadier "
+        "consensus topics at proportional cost (20 on small corpora)."))
+    share_graph: bool = Field(True, description=(
+        "One kNN graph and spectral layout shared by every run (hdbscan method only): the runs differ by seed "
+        "alone, and a last-bit change of the vectors leaves them identical unless a neighbour set changes."))
+    graph: Literal["knn", "fuzzy"] = Field("knn", description=(
+        "Shared graph: knn = exact cosine kNN with unit edge weights (invariant to last-bit changes); fuzzy = "
+        "UMAP's own fuzzy weights (not invariant)."))
+    noise: float = Field(0.0, ge=0.0, description=(
+        "Standard deviation of Gaussian noise added to the vectors per run, only when share_graph is false."))
+    merge_tol: float = Field(1e-4, ge=0.0, description=(
+        "Vectors closer than this cosine distance are clustered as one (texts that embed identically would "
+        "otherwise tie in every neighbour ranking)."))
+    n_epochs: int | None = Field(None, ge=1, description=(
+        "UMAP layout epochs per shared-graph run (null: UMAP's default, 500, or 200 above 10,000 points)."))
+    max_vector_epochs: int | None = Field(1_000_000, ge=1, description=(
+        "Cap on epochs x fitted vectors per run, so large corpora get fewer epochs (50 at 20,000 points; null: "
+        "no cap)."))
+    coassoc_threshold: float = Field(0.5, gt=0.0, le=1.0, description=(
+        "Average-linkage cut: two groups of units merge while the mean share of runs that put their members in "
+        "one topic is at least this."))
+    stability_threshold: float = Field(0.5, ge=0.0, le=1.0, description=(
+        "A consensus topic whose stability (mean best-match Jaccard over the runs) is below this is unstable."))
+    unstable: Literal["outlier", "keep"] = Field("outlier", description=(
+        "Unstable topics: outlier = their units become outliers; keep = kept and marked stable: false."))
+    match_jaccard: float = Field(0.5, gt=0.0, le=1.0, description=(
+        "A run holds a consensus topic when one of its topics matches it with at least this Jaccard (in units)."))
+    confidence_threshold: float = Field(0.8, ge=0.0, le=1.0, description=(
+        "Units at or above this confidence count as confidently assigned (reported; invariance tests compare "
+        "topics above it)."))
+    order: Literal["first", "size"] = Field("first", description=(
+        "Topic ids: by smallest member index (first; one topic's change does not renumber unrelated ones) or by "
+        "size, then that."))
+    confidence: Literal["match", "coassoc", "min"] = Field("min", description=(
+        "Unit confidence: match = share of runs whose matching topic holds the unit; coassoc = its mean "
+        "co-association with its topic's members; min = the lower of the two."))
+    fit_sample: int | None = Field(20000, ge=10, description=(
+        "Above this many distinct vectors the runs fit a seeded sample of this size and the rest take the topic "
+        "of their nearest fitted neighbours (null: fit all)."))
+    assign_neighbors: int = Field(15, ge=1, description=(
+        "How many nearest fitted neighbours vote on the topic of a vector outside the fit sample."))
+
+
 class ClusterConfig(_Section):
     """BERTopic clustering."""
 
@@ -490,11 +537,9 @@ class ClusterConfig(_Section):
         "Minimum similarity an outlier needs to a topic to be reassigned (0 = nearly all are)."))
     stop_words: str | None = Field("english", description=(
         "scikit-learn stop-word list left out of topic keywords (and of the benchmark's TF-IDF); null = none."))
-    stability_seeds: tuple[int, ...] = Field((1, 2, 3, 4, 5), description=(
-        "UMAP seeds that `python -m pipeline stability` refits with, reporting pairwise ARI between the "
-        "partitions."))
-    fit_sample: int | None = Field(None, description=(
-        "Fit on a seeded sample of this many units and assign the rest (large corpora); null = fit on all."))
+    consensus: ConsensusConfig = Field(ConsensusConfig(), description=(
+        "Consensus topics: several seeded runs combined by co-association, each topic with a stability and each "
+        "unit with a confidence (docs/clustering.md)."))
     agglomerative: AgglomerativeConfig = AgglomerativeConfig()
     argkp: ArgkpConfig = Field(ArgkpConfig(), description=(
         "KPA-2021 benchmark (python -m pipeline evaluate argkp): every choice in it was made on 6 train topics "

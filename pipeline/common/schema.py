@@ -181,15 +181,15 @@ EMBEDDINGS = Table(
 
 UNIT_TOPICS = Table(
     "unit_topics",
-    "One row per argument unit: the BERTopic topic it was assigned.",
+    "One row per argument unit: the consensus topic it was assigned (docs/clustering.md).",
     (
         Column("corpus", S, False, "corpus name"),
         Column("doc_id", S, False, "document"),
         Column("unit_id", S, False, "unit"),
         Column("author", S, True, "speaker of the unit, null when unknown"),
-        Column("topic", I, False, "topic id; -1 = outlier (noise) when not reassigned"),
-        Column("probability", F, True, "HDBSCAN membership strength where available"),
-        Column("outlier", B, False, "true when the clusterer left the unit unassigned (before any reassignment)"),
+        Column("topic", I, False, "consensus topic id; -1 = outlier or unstable topic (when not reassigned)"),
+        Column("confidence", F, False, "share of the clustering runs that agree with the unit's consensus topic (0-1)"),
+        Column("outlier", B, False, "true when the consensus left the unit unassigned (before any reassignment)"),
     ),
 )
 
@@ -205,6 +205,9 @@ TOPICS = Table(
         Column("keyword_scores", pa.list_(F), False, "c-TF-IDF weight of each keyword"),
         Column("representative_unit_ids", LS, False, "units closest to the topic centroid (cosine), best first"),
         Column("representative_texts", LS, False, "texts of those units"),
+        Column("stability", F, True, "mean best-match Jaccard of the topic over the clustering runs (null for -1)"),
+        Column("mean_confidence", F, True, "mean confidence of its units (null for -1)"),
+        Column("stable", B, True, "stability >= cluster.consensus.stability_threshold (null for -1)"),
     ),
 )
 

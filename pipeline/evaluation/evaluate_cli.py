@@ -11,6 +11,7 @@ EVALUATIONS: dict[str, str] = {
     "extraction": "pipeline.evaluation.extraction_cli",
     "frame-splits": "pipeline.evaluation.frame_splits_cli",
     "talk": "pipeline.evaluation.talk_cli",
+    "topic-invariance": "pipeline.evaluation.topic_invariance_cli",
     "relevance": "pipeline.evaluation.relevance_cli",
 }
 

@@ -34,9 +34,14 @@ def topic_rows(topics: pd.DataFrame, by_topic: dict[int, list[str]], n_keywords:
         t = int(r["topic"])
         reps = [{"unit_id": u, "text": x} for u, x in zip(r["representative_unit_ids"], r["representative_texts"],
                                                           strict=True)]
+        stability = r.get("stability")
         rows.append({"topic": t, "name": r["name"], "size": int(r["size"]), "share": float(r["share"]),
                      "keywords": list(r["keywords"])[:n_keywords], "representatives": reps,
-                     "units": ids_attr(by_topic.get(t, [])), "outlier": t == OUTLIER})
+                     "units": ids_attr(by_topic.get(t, [])), "outlier": t == OUTLIER,
+                     "stability": None if stability is None or stability != stability else float(stability),
+                     "confidence": None if r.get("mean_confidence") is None or r["mean_confidence"] != r["mean_confidence"]
+                     else float(r["mean_confidence"]), "stable": bool(r.get("stable")) if r.get("stable") is not None
+                     and r.get("stable") == r.get("stable") else None})
     return rows
 
 

@@ -160,11 +160,15 @@ def stability_section(stab: dict[str, Any]) -> dict[str, Any] | None:
     fig = {"data": [{"type": "heatmap", "z": matrix, "x": names, "y": names, "zmin": 0, "zmax": 1,
                      "colorscale": SEQUENTIAL, "texttemplate": "%{z:.2f}", "xgap": 1, "ygap": 1,
                      "hovertemplate": "%{y} vs %{x}: ARI %{z:.3f}<extra></extra>"}],
-           "layout": {"title": {"text": "Adjusted Rand index between refits"}, "height": 200 + 40 * len(seeds),
+           "layout": {"title": {"text": "Adjusted Rand index between the clustering runs behind the consensus"}, "height": 200 + 40 * len(seeds),
                       "yaxis": {"autorange": "reversed"}}}
+    vs = stab.get("ari_vs_consensus") or {}
     per_seed = [{"seed": s, "n_topics": (stab.get("n_topics") or {}).get(str(s)),
-                 "outlier_share": (stab.get("outlier_share") or {}).get(str(s))} for s in seeds]
+                 "outlier_share": (stab.get("outlier_share") or {}).get(str(s)), "ari_vs_consensus": vs.get(str(s))}
+                for s in seeds]
     summary = {k: stab[k] for k in ("ari_mean", "ari_min", "ari_clustered_mean", "method", "n_units") if k in stab}
+    if vs:
+        summary["ari_vs_consensus_mean"] = round(sum(vs.values()) / len(vs), 4)
     return {"summary": summary, "pairs": pairs, "per_seed": per_seed,
             "figure": {"id": "fig-stability", "figure": fig}}
 

@@ -1,4 +1,5 @@
-"""`python -m pipeline cluster`: BERTopic over the unit embeddings -> topic tables, figures, saved model, metrics."""
+"""`python -m pipeline cluster`: consensus topics over the unit embeddings (several seeded runs combined), described by
+BERTopic -> topic tables, figures, saved model, metrics of the topics and of the runs."""
 
 from __future__ import annotations
 
@@ -22,16 +23,8 @@ from pipeline.common.schema import (
 )
 from pipeline.common.stage import EXIT_INPUT, command_parser, run_command
 from pipeline.common.storage import read_table, write_json, write_table, write_text
-from pipeline.topics.clustering import (
-    OUTLIER,
-    fit_topics,
-    hierarchy_frame,
-    min_cluster_size_for,
-    shares_frame,
-    topics_frame,
-    unit_topics_frame,
-    units_with_vectors,
-)
+from pipeline.topics.clustering import units_with_vectors
+from pipeline.topics.topic_model import fit_topic_model
 
 FIGURES = ("topics_map", "topics_barchart", "topics_hierarchy")
 
@@ -75,11 +68,13 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--model-dir", type=Path, required=True, help="BERTopic safetensors folder")
     ap.add_argument("--problems", type=Path, required=True, help="problems table (units left out)")
     ap.add_argument("--metrics", type=Path, required=True)
+    ap.add_argument("--runs-metrics", type=Path, required=True,
+                    help="metrics of the clustering runs behind the consensus (their agreement; the validation page)")
     return ap
 
 
 def run(args: argparse.Namespace, params: Params) -> int:
-    """Load, fit, write every output."""
+    """Load, find the consensus topics, write every output."""
     cfg = params.cluster
     units, X, problems = units_with_vectors(read_table(args.units, UNITS), read_table(args.embeddings, EMBEDDINGS),
                                             args.embeddings)
@@ -87,36 +82,28 @@ def run(args: argparse.Namespace, params: Params) -> int:
         sys.stderr.write(f"cluster: {args.units} has {len(units)} units, too few to cluster\n")
         return EXIT_INPUT
     write_table(problems, PROBLEMS, args.problems)
-    texts = units["text"].tolist()
-    fit = fit_topics(texts, X, cfg, cfg.seed)
-    n_topics = len(set(fit.topics.tolist()) - {OUTLIER})
-    raw_hier = fit.model.hierarchical_topics(texts) if n_topics >= 2 else None
-    unit_topics = unit_topics_frame(units, fit)
-    write_table(unit_topics, UNIT_TOPICS, args.unit_topics)
-    topics = topics_frame(units, X, fit, cfg.n_representatives)
-    write_table(topics, TOPICS, args.topics)
-    write_table(hierarchy_frame(raw_hier), TOPIC_HIERARCHY, args.hierarchy)
-    write_table(shares_frame(unit_topics), TOPIC_SHARES, args.shares)
-    figs = figures(fit.model, n_topics, raw_hier, cfg)
+    res = fit_topic_model(units, X, cfg)
+    write_table(res.unit_topics, UNIT_TOPICS, args.unit_topics)
+    write_table(res.topics, TOPICS, args.topics)
+    write_table(res.hierarchy, TOPIC_HIERARCHY, args.hierarchy)
+    write_table(res.shares, TOPIC_SHARES, args.shares)
+    figs = figures(res.model, res.n_topics, res.raw_hierarchy, cfg) if res.model is not None else dict.fromkeys(FIGURES)
     for name, fig in figs.items():
         target = args.figures_dir / f"{name}.json"
         if fig is None:
             target.unlink(missing_ok=True)
         else:
             write_text(fig, target)
-    args.model_dir.parent.mkdir(parents=True, exist_ok=True)
-    save_model(fit.model, args.model_dir, params.embed)
-    sizes = topics.loc[topics["topic"] != OUTLIER, "size"]
-    write_json({
-        "n_units": len(units), "n_units_without_embedding": len(problems), "n_topics": n_topics, "method": cfg.method, "seed": cfg.seed,
-        "min_cluster_size": min_cluster_size_for(cfg, len(units)),
-        "outlier_share": round(float(fit.outlier.mean()), 4),
-        "outlier_share_final": round(float((fit.topics == OUTLIER).mean()), 4),
-        "largest_topic_share": round(float(sizes.max() / len(units)), 4) if len(sizes) else 0.0,
-        "smallest_topic_size": int(sizes.min()) if len(sizes) else 0,
-        "figures": sorted(k for k, v in figs.items() if v is not None),
-    }, args.metrics)
-    sys.stderr.write(f"cluster: {len(units)} units -> {n_topics} topics, outliers {fit.outlier.mean():.1%}\n")
+    if res.model is not None:
+        args.model_dir.parent.mkdir(parents=True, exist_ok=True)
+        save_model(res.model, args.model_dir, params.embed)
+    write_json({**res.metrics, "n_units_without_embedding": len(problems),
+                "figures": sorted(k for k, v in figs.items() if v is not None)}, args.metrics)
+    write_json(res.runs, args.runs_metrics)
+    m = res.metrics
+    sys.stderr.write(f"cluster: {len(units)} units -> {res.n_topics} consensus topics over {m['runs']} runs "
+                     f"(single runs {m['runs_n_topics']['min']}-{m['runs_n_topics']['max']}), outliers "
+                     f"{m['outlier_share']:.1%}\n")
     return 0
 
 

@@ -1,10 +1,9 @@
-"""Clustering core: the swappable reducer and clusterer, the BERTopic model built from them, and
-pure table builders. BERTopic (and UMAP/HDBSCAN) are imported lazily: the first import is slow."""
+"""Clustering core: the swappable reducer and clusterer of each run, BERTopic describing the consensus topics,
+and pure table builders. BERTopic (and UMAP/HDBSCAN) are imported lazily: the first import is slow."""
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -140,57 +139,6 @@ def cluster_labels(embeddings: np.ndarray, cfg: ClusterConfig, seed: int) -> np.
     return reassign_outliers(embeddings, labels, cfg.outlier_threshold) if cfg.reduce_outliers else labels
 
 
-def build_topic_model(cfg: ClusterConfig, n: int, seed: int) -> Any:
-    """A BERTopic model over precomputed embeddings, with the configured reducer and clusterer."""
-    from bertopic import BERTopic
-    from sklearn.feature_extraction.text import CountVectorizer
-
-    reducer, clusterer = make_parts(cfg, n, seed)
-    vectorizer = CountVectorizer(stop_words=cfg.stop_words, ngram_range=(1, cfg.ngram_max))
-    return BERTopic(umap_model=reducer, hdbscan_model=clusterer, vectorizer_model=vectorizer,
-                    top_n_words=cfg.top_n_words, calculate_probabilities=False, verbose=False)
-
-
-@dataclass(frozen=True)
-class TopicFit:
-    """A fitted BERTopic model and the per-unit assignment."""
-
-    model: Any
-    topics: np.ndarray
-    outlier: np.ndarray
-    probability: np.ndarray | None
-
-
-def fit_topics(texts: list[str], embeddings: np.ndarray, cfg: ClusterConfig, seed: int) -> TopicFit:
-    """Fit BERTopic (on a seeded sample when cfg.fit_sample), assign all units, optionally reassign outliers."""
-    n = len(texts)
-    model = build_topic_model(cfg, min(n, cfg.fit_sample or n), seed)
-    if cfg.fit_sample and n > cfg.fit_sample:
-        idx = np.sort(np.random.default_rng(seed).choice(n, cfg.fit_sample, replace=False))
-        model.fit([texts[i] for i in idx], embeddings[idx])
-        topics, probs = model.transform(texts, embeddings)
-    else:
-        topics, probs = model.fit_transform(texts, embeddings)
-    topics = np.asarray(topics, dtype=int)
-    outlier = topics == OUTLIER
-    if cfg.reduce_outliers and outlier.any() and len(set(topics) - {OUTLIER}) > 0:
-        topics = np.asarray(model.reduce_outliers(texts, topics, strategy=cfg.outlier_strategy,
-                                                  threshold=cfg.outlier_threshold, embeddings=embeddings), dtype=int)
-        model.update_topics(texts, topics=topics.tolist(), vectorizer_model=model.vectorizer_model,
-                            top_n_words=cfg.top_n_words)
-    prob = None if probs is None or np.ndim(probs) != 1 else np.asarray(probs, dtype=float)
-    return TopicFit(model, topics, outlier, prob)
-
-
-def unit_topics_frame(units: pd.DataFrame, fit: TopicFit) -> pd.DataFrame:
-    """One row per unit with its topic."""
-    df = units.loc[:, ["corpus", "doc_id", "unit_id", "author"]].reset_index(drop=True).copy()
-    df["topic"] = fit.topics
-    df["probability"] = fit.probability if fit.probability is not None else np.nan
-    df["outlier"] = fit.outlier
-    return conform(df, UNIT_TOPICS)
-
-
 def representatives(embeddings: np.ndarray, topics: np.ndarray, topic: int, k: int) -> list[int]:
     """Row indices of the k members closest (cosine) to the topic's centroid, best first."""
     rows = np.flatnonzero(topics == topic)
@@ -202,19 +150,51 @@ def representatives(embeddings: np.ndarray, topics: np.ndarray, topic: int, k: i
     return [int(rows[i]) for i in order[:k]]
 
 
-def topics_frame(units: pd.DataFrame, embeddings: np.ndarray, fit: TopicFit, k: int) -> pd.DataFrame:
-    """One row per topic: size, share, keywords and representative units."""
-    ids, counts = np.unique(fit.topics, return_counts=True)
-    labels = fit.model.topic_labels_
+def describe_topics(texts: list[str], embeddings: np.ndarray, labels: np.ndarray, cfg: ClusterConfig) -> Any:
+    """BERTopic's representations of given topic labels: c-TF-IDF keywords, labels, topic embeddings, hierarchy.
+
+    The consensus decides the topics; BERTopic only describes them (its reduction and clustering steps are
+    skipped: BaseDimensionalityReduction, BaseCluster and the labels as `y`)."""
+    from bertopic import BERTopic
+    from bertopic.cluster import BaseCluster
+    from bertopic.dimensionality import BaseDimensionalityReduction
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    vectorizer = CountVectorizer(stop_words=cfg.stop_words, ngram_range=(1, cfg.ngram_max))
+    model = BERTopic(umap_model=BaseDimensionalityReduction(), hdbscan_model=BaseCluster(), vectorizer_model=vectorizer,
+                     top_n_words=cfg.top_n_words, calculate_probabilities=False, verbose=False)
+    return model.fit(texts, np.asarray(embeddings), y=np.asarray(labels, dtype=int))
+
+
+def unit_topics_frame(units: pd.DataFrame, topics: np.ndarray, confidence: np.ndarray, outlier: np.ndarray
+                      ) -> pd.DataFrame:
+    """One row per unit with its consensus topic and confidence."""
+    df = units.loc[:, ["corpus", "doc_id", "unit_id", "author"]].reset_index(drop=True).copy()
+    df["topic"] = np.asarray(topics, dtype=int)
+    df["confidence"] = np.asarray(confidence, dtype=float)
+    df["outlier"] = np.asarray(outlier, dtype=bool)
+    return conform(df, UNIT_TOPICS)
+
+
+def topics_frame(units: pd.DataFrame, embeddings: np.ndarray, model: Any, topics: np.ndarray, table: pd.DataFrame,
+                 k: int) -> pd.DataFrame:
+    """One row per topic: size, share, keywords, representative units, and its stability over the runs."""
+    ids, counts = np.unique(topics, return_counts=True)
+    labels = model.topic_labels_ if model is not None else {}
+    consensus = table.set_index("topic") if len(table) else pd.DataFrame()
     rows = []
     for t, c in zip(ids.tolist(), counts.tolist(), strict=True):
-        words = fit.model.get_topic(t) or []
-        rep = representatives(embeddings, fit.topics, t, k)
+        words = (model.get_topic(t) or []) if model is not None else []
+        rep = representatives(embeddings, topics, t, k)
+        known = t != OUTLIER and t in consensus.index
         rows.append({
-            "topic": t, "name": labels.get(t, str(t)), "size": c, "share": c / len(fit.topics),
+            "topic": t, "name": labels.get(t, str(t)), "size": c, "share": c / len(topics),
             "keywords": [w for w, _ in words if w], "keyword_scores": [float(s) for w, s in words if w],
             "representative_unit_ids": units["unit_id"].iloc[rep].tolist(),
             "representative_texts": units["text"].iloc[rep].tolist(),
+            "stability": float(consensus.at[t, "stability"]) if known else None,
+            "mean_confidence": float(consensus.at[t, "mean_confidence"]) if known else None,
+            "stable": bool(consensus.at[t, "stable"]) if known else None,
         })
     return conform(pd.DataFrame(rows), TOPICS) if rows else empty_frame(TOPICS)
 

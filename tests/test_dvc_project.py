@@ -3,7 +3,9 @@ module re-runs exactly the stages that import it; results shared through a DVC r
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 import shutil
 from pathlib import Path
@@ -58,9 +60,8 @@ def test_an_experiment_with_a_changed_param_runs_and_shows(seed_project: Path, t
     params = [run_["data"]["params"]["params.yaml"]["data"]["report"]["examples"]
               for e in experiments for run_ in (e.get("revs") or [])]
     assert 2 in params
-    table = run(project, "dvc", "exp", "show", "--csv").stdout.splitlines()
-    column = table[0].split(",").index("report.examples")
-    assert sorted({row.split(",")[column] for row in table[1:]}) == ["2", "3"]
+    rows = list(csv.DictReader(io.StringIO(run(project, "dvc", "exp", "show", "--csv").stdout)))
+    assert sorted({r["report.examples"] for r in rows}) == ["2", "3"]
 
 
 def test_an_edit_to_a_module_shows_in_dvc_status_for_every_stage_that_imports_it(seed_project: Path,

@@ -150,6 +150,12 @@ def markdown(res: dict[str, Any]) -> str:
                       f" interleaved: {e['stage_seconds']} s vs {e['bare_encode_seconds']} s). Adding {e['incremental']['n_new_units']}"
                       f" units to {e['incremental']['n_existing_units']} embedded ones costs "
                       f"{e['incremental']['ratio']} x embedding them alone."]
+    if res.get("pipeline"):
+        from bench.pipeline_bench import markdown as pipeline_markdown
+
+        lines += ["", "Every stage on the seeds plus a synthetic corpus (wall s / CPU s of the stage and its children / "
+                      "peak RSS MB of the stage and its children):", "",
+                  pipeline_markdown(res["pipeline"], res.get("pipeline_growth") or {}).rstrip()]
     v = res.get("dvc")
     if v:
         lines += ["", f"No-op `dvc repro` / `dvc status`: {v['ratio_noop_repro_over_status']} "
@@ -164,7 +170,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dask-size", type=int, default=0, help="corpus for local vs Dask (0: the largest)")
     ap.add_argument("--embed-n", type=int, default=2000, help="units in the embed-ratio sample")
     ap.add_argument("--new", type=int, default=200, help="new units added in the incremental measurement")
-    ap.add_argument("--skip", default="", help="comma list of parts to skip: dask,embed,dvc")
+    ap.add_argument("--pipeline-sizes", default="20000,100000",
+                    help="comments of the synthetic corpora every dvc.yaml stage runs on (beside the seeds)")
+    ap.add_argument("--skip", default="", help="comma list of parts to skip: chain,dask,embed,dvc,pipeline")
     ap.add_argument("--out", type=Path, default=ROOT / "reports" / "bench.json")
     ap.add_argument("--real", type=Path, default=Path(os.environ.get("PIPELINE_REAL_DATA", ROOT.parent / "shared" / "real")))
     args = ap.parse_args(argv)
@@ -177,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     say(f"machine: {res['machine']}\nshape: {res['shape']}\n")
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         work = Path(tmp)
-        for n in sizes:
+        for n in sizes if "chain" not in skip else []:
             proj = work / f"c{n}"
             res.setdefault("corpora", {})[n] = make_project(proj, n, shape, seed=n % 997)
             r = task("chain", {"root": str(proj), "out": str(proj / "out"), "engine": {"kind": "local"}})
@@ -209,10 +217,17 @@ def main(argv: list[str] | None = None) -> int:
             say(f"embed stage / bare encode throughput ({e['n_texts']} units): {e['ratio_stage_over_bare_throughput']}; "
                 f"adding {e['incremental']['n_new_units']} units to {e['n_texts']}: {e['incremental']['ratio']} x "
                 f"embedding them alone ({e['incremental']['cache_hits']} hits, {e['incremental']['cache_misses']} misses)\n")
+        if "pipeline" not in skip:
+            from bench.pipeline_bench import growth, pipeline_bench
+
+            psizes = [int(s) for s in args.pipeline_sizes.split(",") if s]
+            say(f"every stage on seeds + synthetic corpora of {psizes} comments:\n")
+            res["pipeline"] = pipeline_bench(work, psizes, shape, say)
+            res["pipeline_growth"] = growth(res["pipeline"])
         if "dvc" not in skip:
             res["dvc"] = dvc_ratio(work)
             say(f"no-op dvc repro / dvc status: {res['dvc']['ratio_noop_repro_over_status']} {res['dvc']}\n")
-    res["scaling_fit"] = scaling_fit(res["scaling"])
+    res["scaling_fit"] = scaling_fit(res["scaling"]) if res["scaling"] else {}
     say(f"scaling: {res['scaling_fit']}\n")
     res["total_seconds"] = round(time.perf_counter() - t_all, 1)
     from pipeline.common.storage import write_json, write_text

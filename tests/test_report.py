@@ -45,7 +45,7 @@ def test_headline_counts_and_numbers_declared_once() -> None:
                             "utterance_macro_f1_across_documents": 0.4, "unit_macro_f1_within_documents": 0.6,
                             "utterance_macro_f1_within_documents": 0.7, "kappa_independent_coder": 0.9},
                  "roles": {"macro_f1_supervised_cv": 0.57, "macro_f1_zeroshot": 0.51},
-                 "topics": {"n_topics": 16, "outlier_share": 0.3, "stability_ari": 0.49},
+                 "topics": {"n_topics": 16, "outlier_share": 0.3, "runs_pairwise_ari": 0.49},
                  "conservation": {"t": True}}
 
 

@@ -40,7 +40,12 @@ def build_headline(corpus_counts: dict[str, dict[str, Any]], stage: dict[str, di
         "roles": {"macro_f1_supervised_cv": _get(positions, "supervised_cv", "macro_f1"),
                   "macro_f1_zeroshot": _get(positions, "zeroshot", "macro_f1")},
         "topics": {"n_topics": _get(cluster, "n_topics"), "outlier_share": _get(cluster, "outlier_share"),
-                   "stability_ari": _get(stability, "ari_mean")},
+                   "confident_share": _get(cluster, "confident_share"),
+                   "runs_n_topics_min": _get(cluster, "runs_n_topics", "min"),
+                   "runs_n_topics_max": _get(cluster, "runs_n_topics", "max"),
+                   "runs_pairwise_ari": _get(stability, "ari_mean")},
+        "off_topic_share": {c: v.get("off_topic_share") for c, v in
+                            sorted((_get(frames, "relevance", "per_corpus") or {}).items())},
         "conservation": {c: bool(_get(conservation, c, "balanced")) for c in sorted(conservation or {})},
     }
     return _drop_none(out)

@@ -56,7 +56,7 @@ bench: $(STAMP)
 
 ## eval: evaluation commands on the real data in ../shared/real (PIPELINE_REAL_DATA overrides)
 eval: $(STAMP)
-	$(PY) -m pipeline evaluate extraction --pages $(REAL)/html --pages $(REAL)/threads/hackernews_html --expected evaluation/html_expected.yaml --params params.yaml
+	$(PY) -m pipeline evaluate extraction --pages $(REAL) --params params.yaml --out metrics/extraction.json
 	$(PY) -m pipeline evaluate argkp --data $(REAL)/args/argkp2021 --split dev --finetune-dir models/minilm-argkp --out metrics/argkp.json
 
 ## eval-frames: the frame stage's validation over split seeds 42,1,2,3 (after make repro; about 12 min on 2 cores)

@@ -186,6 +186,65 @@ class HtmlConfig(_Section):
     min_repeats: int = Field(2, description=(
         "A candidate block whose tag and first class repeat this often on the page counts as a comment without a "
         "comment cue."))
+    block_author_cues: tuple[str, ...] = Field(("name", "nickname", "displayname", "byline"), description=(
+        "Extra author cues for the block classifier's features and fields (not the cue finder's), matched as the "
+        "last part of a class token ('comment-meta__name', not 'field--name-subject')."))
+    block_skip_cues: tuple[str, ...] = Field(
+        ("dropdown", "popover", "hovercard", "tooltip", "menu", "toolbar", "modal"), description=(
+            "Parts of a block that are never its text (menus, pop-ups), besides skip_cues (block classifier only)."))
+    author_stop_pattern: str = Field(
+        r"^((un)?follow|reply|share|like|report|edit|quote|permalink|flag|antworten|melden|zitieren|teilen|ответить"
+        r"|answered|asked|edited|modified|posted|commented|wrote|replied)$", description=(
+            "Regex: a block's author is never an action label matching it (block classifier)."))
+    author_prefix_pattern: str = Field(r"^[\W_]*(by|par|von|de|di|door|av|от)\s+", description=(
+        "Regex removed from the start of a block's author (\"…, par Horus\" -> \"Horus\")."))
+    relative_date_pattern: str = Field(
+        r"^\d+\s*(s|sec|secs|m|min|mins|h|hr|hrs|d|w|wk|wks|mo|mos|y|yr|yrs)\.?(\s+ago)?$"
+        r"|\b(ago|vor|il y a|hace|fa)\b|^(yesterday|today|gestern|heute|hier|aujourd)", description=(
+            "Regex of short relative or abbreviated times (\"3 yr. ago\", \"15h\", \"vor 2 Stunden\"): date-like for "
+            "the block features, no ISO date."))
+    user_link_pattern: str = Field(
+        r"/(user|users|u|member|members|profile|profiles|people|benutzer|mitglied|autor|author)/"
+        r"|[?&](user|uid|userid|u)=|/u\d+(?:[/?#-]|$)|/~\w", description=(
+            "Regex matched against a link's href: a link to a user profile (the author of a block)."))
+    method: Literal["learned", "cues", "combined"] = Field("combined", description=(
+        "Which comment finder: cues (html_comments.py), learned (the block classifier, html_learned.py), or "
+        "combined (the cue finder's comments unless the block classifier finds more than combine_ratio times as "
+        "many plus 2, or about as many with clearly more name-like authors); docs/html_adapter.md."))
+    combine_ratio: float = Field(1.2, description=(
+        "combined: the block classifier's comments replace the cue finder's when it finds more than this many "
+        "times as many plus 2."))
+    block_model: str | None = Field(None, description=(
+        "JSON file of the block classifier (null: pipeline/ingest/adapters/html_block_model.json, shipped with "
+        "the code; `evaluate extraction --train --out-model` regenerates it)."))
+    train_c_grid: tuple[float, ...] = Field((1.0,), description=(
+        "Training the block model: the logistic regression's C values tried (linear and ensemble kinds)."))
+    train_threshold_grid: tuple[float, ...] = Field((0.5, 0.7), description=(
+        "Training: block probability thresholds tried, chosen by leave-one-platform-out."))
+    train_min_platforms: int = Field(2, description=(
+        "Training: a class/id word enters the vocabulary when comment blocks of this many platforms carry it."))
+    train_seed: int = Field(0, description="Training: seed of the boosted trees.")
+    train_false_comment_cost: float = Field(0.05, description=(
+        "Training: cost per false comment on an empty page, against the summed macro rates, when choosing."))
+    train_kind_grid: tuple[Literal["linear", "trees", "ensemble"], ...] = Field(("trees", "ensemble"), description=(
+        "Training: model kinds tried: linear (logistic regression), trees (boosted), ensemble (mean of both)."))
+    train_trees: int = Field(60, description="Training: boosted trees, how many.")
+    train_depth: int = Field(3, description="Training: boosted trees, how deep.")
+    train_rate: float = Field(0.1, description="Training: boosted trees, learning rate.")
+    train_skip_platforms: tuple[str, ...] = Field(("mediawiki",), description=(
+        "Training: platforms left out of training and of the summaries (talk pages have their own extractor)."))
+    count_pattern: str = Field(
+        r"(?<![\d.,:])(\d{1,3}(?:[.,\s]\d{3})*|\d+)\s*(?:comments?|kommentare?|replies|antworten|"
+        r"комментари\w*|commentaires?|comentarios?|commenti|reacties|reactions)\b"
+        r"|\b(?:comments?|kommentare|conversation|replies)\s*[:(]\s*(\d{1,3}(?:[.,]\d{3})*|\d+)\s*\)?", description=(
+            "Regex of a stated comment count (\"75 comments\", \"View All 32 Comments\"); above what was extracted it "
+            "gives a comments-suspected-missing problems row."))
+    more_pattern: str = Field(
+        r"\b(load|show|view|see|weitere|mehr|more)\b.{0,30}\b(comments?|kommentare|replies|antworten)\b|загрузить ещё",
+        description="Regex of a \"more comments\" sign (a button or link); with comments left unextracted it gives a "
+                    "comments-suspected-missing problems row.")
+    max_count_chars: int = Field(60, description=(
+        "A text holding a stated count or a more-sign is this short at most (a heading or a button)."))
     talk: TalkConfig = Field(TalkConfig(), description=(
         "Wiki talk pages (signatures instead of comment blocks): see pipeline/ingest/adapters/html_talk.py and "
         "docs/html_adapter.md."))

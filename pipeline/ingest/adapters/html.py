@@ -27,8 +27,12 @@ from pipeline.common.config import IngestConfig
 from pipeline.common.storage import sha256_bytes
 from pipeline.common.textnorm import DecodeError, decode, normalize_text
 from pipeline.ingest.adapters.base import Parsed, Source, SourceError, doc_id, utterance_id
+from pipeline.ingest.adapters.html_blocks import PageIndex, index_page
 from pipeline.ingest.adapters.html_comments import Found, find_comments
 from pipeline.ingest.adapters.html_dom import DomIndex, SpanLocator, iso_date
+from pipeline.ingest.adapters.html_learned import find_comments_learned
+from pipeline.ingest.adapters.html_model import BlockModel, load_model
+from pipeline.ingest.adapters.html_signs import missing_detail
 from pipeline.ingest.adapters.html_talk import find_talk_page
 
 _OPEN = re.compile(r"<(html|body)[\s>]", re.I)
@@ -61,6 +65,26 @@ def _main_text(tree: lxml_html.HtmlElement, url: str | None) -> dict[str, Any]:
         return {}
     got = doc if isinstance(doc, dict) else doc.as_dict()
     return {k: got.get(k) or None for k in ("text", "title", "author", "date", "sitename", "url")}
+
+
+_PARTICLES = frozenset({"von", "van", "de", "der", "den", "da", "di", "du", "del", "la", "le", "bin", "al", "ten", "zu"})
+
+
+def byline_name(author: str | None) -> str | None:
+    """A post byline without the bio trafilatura may append ("Martin Chikilian Martin is a ..." -> the name):
+    cut where the first name comes again, else at the first lower-case word after two words."""
+    if not author:
+        return author
+    words = author.split()
+    if len(words) <= 3:
+        return author
+    for k in range(2, len(words)):
+        if words[k] == words[0]:
+            return " ".join(words[:k])
+    for k in range(2, len(words)):
+        if words[k][:1].islower() and words[k] not in _PARTICLES:
+            return " ".join(words[:k])
+    return author
 
 
 def _platform(root: lxml_html.HtmlElement, names: tuple[str, ...]) -> str | None:
@@ -101,8 +125,29 @@ def _row(source: Source, did: str, uid: str, parent: str | None, position: int, 
             "char_start": span[0], "char_end": span[1]}
 
 
-def parse_html(text: str, source: Source, params: IngestConfig) -> Parsed:
-    """Rows for one decoded HTML page."""
+def _find(root: lxml_html.HtmlElement, params: IngestConfig, model: BlockModel | None) -> tuple[list[Found], PageIndex]:
+    """The page's comments (ingest.html.method): the cue-based finder, the learned block classifier, or
+    combined (the cue finder, unless the block classifier finds clearly more: > combine_ratio x + 2, or
+    about as many (0.8x or more, cues 2+) with clearly more name-like authors: +0.3 of the comments)."""
+    pi = index_page(root, params.html)
+    cues = find_comments(root, params.html) if params.html.method in ("cues", "combined") else []
+    if params.html.method == "cues":
+        return cues, pi
+    learned = find_comments_learned(root, params.html, model or load_model(params.html.block_model), lambda r, c: pi)
+    if params.html.method == "combined" and len(learned) <= params.html.combine_ratio * len(cues) + 2 \
+            and not (len(cues) >= 2 and len(learned) >= 0.8 * len(cues) and _named(learned) >= _named(cues) + 0.3):
+        return cues, pi
+    return learned, pi
+
+
+def _named(found: list[Found]) -> float:
+    """Share of comments whose author looks like a name (not empty, not '#1' or a number)."""
+    comments = [f for f in found if f.kind == "comment"]
+    return sum(bool(f.author and not re.fullmatch(r"[#\d\W]+", f.author)) for f in comments) / max(1, len(comments))
+
+
+def parse_html(text: str, source: Source, params: IngestConfig, model: BlockModel | None = None) -> Parsed:
+    """Rows for one decoded HTML page (`model`: a block model other than the configured one)."""
     try:
         root = lxml_html.document_fromstring(text.encode("utf-8"), parser=lxml_html.HTMLParser(encoding="utf-8"))
     except (etree.ParserError, ValueError) as e:
@@ -111,7 +156,12 @@ def parse_html(text: str, source: Source, params: IngestConfig) -> Parsed:
     meta = source.meta
     did = doc_id(source.corpus, str(meta.get("id") or source.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]))
     talk = find_talk_page(root, text, params.html)  # a wiki talk page: signatures instead of comment blocks
-    found = find_comments(root, params.html) if talk is None else []
+    found: list[Found] = []
+    if talk is None:
+        found, pi = _find(root, params, model)
+        missing = missing_detail(pi, params.html, len(found), tuple(pi.ix.order[f.element] for f in found))
+        if missing:
+            out.problems.append(_problem(source, "comments-suspected-missing", missing))
     extracted = _main_text(_without_comments(root, found), meta.get("url"))
     if talk is not None:  # the discussion is in the comment rows; the post is the page's lead
         extracted["text"] = talk.lead_text or None
@@ -124,7 +174,7 @@ def parse_html(text: str, source: Source, params: IngestConfig) -> Parsed:
                                      "</body> or </html> (truncated download?); read what is there",
                                      f"char {len(text)}"))
     strip = re.compile(params.html.post_author_strip_pattern, re.I)
-    post_author = meta.get("post_author") or strip.sub("", extracted.get("author") or "").strip() or None
+    post_author = meta.get("post_author") or byline_name(strip.sub("", extracted.get("author") or "").strip()) or None
     date = meta.get("date") or iso_date(extracted.get("date"))
     out.documents.append({
         "corpus": source.corpus, "doc_id": did, "title": meta.get("title") or extracted.get("title"),

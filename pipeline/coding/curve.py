@@ -94,15 +94,14 @@ def run_rounds(data: CurveData, train: np.ndarray, held: np.ndarray, strategy: s
     train = np.sort(train)
     rng = np.random.default_rng(seed)
     coded = np.sort(rng.choice(train, size=min(spec.initial, len(train)), replace=False))
-    seen = np.flatnonzero(~np.isin(np.arange(len(units)), held))  # training groups, coded or not
     out: list[np.ndarray] = []
-    pool_scores = np.zeros((len(seen), len(frame_ids)))
+    pool_scores = np.zeros((len(train), len(frame_ids)))  # only coded training rows can be picked
     for r in range(n_rounds):
         if r:
             free = train[~np.isin(train, coded)]
             if len(free):
                 pick = choose_units(units.iloc[free].reset_index(drop=True), spec.batch, strategy, seed * 1000 + r,
-                                    options, scores=pool_scores[np.searchsorted(seen, free)],
+                                    options, scores=pool_scores[np.searchsorted(train, free)],
                                     vectors=data.batch.unit[free], label_ids=frame_ids,
                                     coded_labels=[gold[i] for i in coded.tolist()], prototypes=data.prototypes,
                                     coded_vectors=data.batch.unit[coded])
@@ -110,9 +109,8 @@ def run_rounds(data: CurveData, train: np.ndarray, held: np.ndarray, strategy: s
                 coded = np.sort(np.concatenate([coded, [row_of[u] for u in pick["unit_id"]]]).astype(np.int64))
         framer = make_framer(data.cfg.method, data.frames, data.prototypes, data.cfg)
         framer.fit(data.batch.take(coded), [gold[i] for i in coded.tolist()])
-        both = np.concatenate([seen, held])
-        scores = framer.predict(data.batch.take(both)).scores
-        pool_scores, held_scores = scores[:len(seen)], scores[len(seen):]
+        scores = framer.predict(data.batch.take(np.concatenate([train, held]))).scores
+        pool_scores, held_scores = scores[:len(train)], scores[len(train):]
         out.append(held_scores)
     return out
 

@@ -5,6 +5,9 @@ ingest+clean+attribute+segment throughput and peak RSS over a scaling series of 
 local vs Dask LocalCluster wall time on the largest; embed-stage throughput over a bare
 SentenceTransformer.encode; the cost of adding new units to an embedded corpus (cache) against
 embedding them alone; no-op `dvc repro` time over `dvc status` time in a scratch project.
+
+`python -m bench report [--sizes 1000,20000,100000]`: the HTML report at scale instead (bench/report_scale.py):
+page sizes and Chromium load times on synthetic report inputs, written to reports/report_scale.json and .md.
 """
 
 from __future__ import annotations
@@ -164,7 +167,13 @@ def markdown(res: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run every measurement; print a summary; write reports/bench.json and reports/bench.md."""
+    """Run every measurement; print a summary; write reports/bench.json and reports/bench.md (or, with the first
+    argument `report`, the report benchmark)."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["report"]:
+        from bench.report_scale import main as report_main
+
+        return report_main(argv[1:])
     ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="1000,3000,10000,100000", help="comments per corpus in the scaling series")
     ap.add_argument("--dask-size", type=int, default=0, help="corpus for local vs Dask (0: the largest)")

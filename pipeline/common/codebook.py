@@ -17,6 +17,8 @@ from typing import Any
 from pipeline.common.concepts import Form, load_forms
 from pipeline.common.config import ConfigError, load_yaml
 
+UNCLEAR = "unclear"  # the role id every roles codebook must hold: no clear role (positions stage, report)
+
 
 @dataclass(frozen=True)
 class Frame:

@@ -805,8 +805,16 @@ class ReportConfig(_Section):
     """HTML report."""
 
     title: str = Field("Discussion corpus report", description="Title of the HTML report (docs/report.md).")
-    max_quotes: int = Field(50, description=(
-        "Not read by the report code at present; dvc.yaml lists it, so changing it only reruns the report stage."))
+    max_quotes: int | None = Field(500, ge=1, description="Quotes one drill-down lists at most; null = all.")
+    page_quotes: int | None = Field(8000, ge=1, description=(
+        "Distinct quotes one page embeds at most; above it the page's drill-downs list samples "
+        "(pipeline/report/scale.py); null = no budget."))
+    max_rows: int | None = Field(30, ge=1, description=(
+        "Rows of a per-document / per-participant / per-topic table or chart; the rest summed in one row; "
+        "null = all."))
+    thread_page_utterances: int | None = Field(1000, ge=1, description=(
+        "Utterances per thread page under threads/ (threads.html becomes their index); null = every thread in "
+        "threads.html."))
     examples: int = Field(3, ge=0, description="Example quotes shown per frame on the frames page.")
 
 

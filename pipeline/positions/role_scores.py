@@ -10,11 +10,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pipeline.common.codebook import UNCLEAR
 from pipeline.common.config import ConfigError, PositionsConfig
 from pipeline.common.eval_items import role_items
 from pipeline.positions.replies import STANCES
 from pipeline.positions.role_model import cv_predict, cv_threshold, fit_predict, role_report
-from pipeline.positions.roles import UNCLEAR, Role, assign, cue_matrix, prototypes, zero_shot_scores
+from pipeline.positions.roles import Role, assign, cue_matrix, prototypes, zero_shot_scores
 
 Embed = Callable[[list[str]], np.ndarray]
 

@@ -10,11 +10,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pipeline.common.codebook import UNCLEAR
 from pipeline.common.concepts import Form, Mention, load_forms
 from pipeline.common.concepts import mentions as concept_mentions
 from pipeline.common.config import ConfigError
-
-UNCLEAR = "unclear"
 
 
 @dataclass(frozen=True)

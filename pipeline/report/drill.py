@@ -7,6 +7,8 @@ from typing import Any
 
 import pandas as pd
 
+from pipeline.report.scale import Ids
+
 # Presentation only: colours of categories (frames, roles, stances) by their position in codebook order.
 PALETTE = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7", "#9c755f",
            "#bab0ac")
@@ -24,9 +26,10 @@ def speaker(value: Any) -> str:
     return UNKNOWN if value is None or (isinstance(value, float) and value != value) or value == "" else str(value)
 
 
-def ids_attr(ids: Iterable[str]) -> str:
-    """Unit or utterance ids as one space-separated attribute value."""
-    return " ".join(ids)
+def ids_attr(ids: Iterable[str]) -> Ids:
+    """Unit or utterance ids of one drill-down cell: a space-separated attribute value once the page is finished
+    (scale.finish samples them)."""
+    return Ids(ids)
 
 
 def unit_lookup(units: pd.DataFrame, ids: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:

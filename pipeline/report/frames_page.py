@@ -15,6 +15,7 @@ from pipeline.report.drill import (
     stacked_bars,
     unit_lookup,
 )
+from pipeline.report.scale import OTHERS, Limits, cap_rows, finish
 
 
 def frame_order(unit_frames: pd.DataFrame, utterance_frames: pd.DataFrame | None = None) -> list[str]:
@@ -54,7 +55,8 @@ def matrix_rows(keys: list[str], frames: list[str], cells: dict[tuple[str, str],
     for k in keys:
         per = [{"frame": f, "n": len(cells.get((k, f), [])), "units": ids_attr(cells.get((k, f), []))} for f in frames]
         all_ids = [u for f in frames for u in cells.get((k, f), [])]
-        rows.append({"key": k, "label": labels.get(k, k), "cells": per, "n": len(all_ids), "units": ids_attr(all_ids)})
+        rows.append({"key": k, "label": labels.get(k, k), "cells": per, "n": len(all_ids), "units": ids_attr(all_ids),
+                     "others": k == OTHERS})
     return rows
 
 
@@ -84,17 +86,22 @@ def overall(df: pd.DataFrame, frames: list[str], utterance_frames: pd.DataFrame 
 
 
 def frames_context(unit_frames: pd.DataFrame, units: pd.DataFrame, documents: pd.DataFrame | None = None,
-                   utterance_frames: pd.DataFrame | None = None, n_examples: int = 3) -> dict[str, Any]:
-    """Everything the frames page shows: tables, plotly figures (click -> units) and the units they quote."""
+                   utterance_frames: pd.DataFrame | None = None, n_examples: int = 3,
+                   limits: Limits | None = None) -> dict[str, Any]:
+    """Everything the frames page shows: tables, plotly figures (click -> units) and the units they quote; with
+    `limits`, the documents and participants with the most units, the rest in one row, and sampled drill-downs."""
+    limits = limits or Limits()
     frames = frame_order(unit_frames, utterance_frames)
     df = framed_units(unit_frames, units, documents)
     titles = {} if documents is None else {d: (t if isinstance(t, str) and t else d)
                                            for d, t in zip(documents["doc_id"], documents["title"], strict=True)}
     doc_order = ordered(df["doc_id"].tolist(), [] if documents is None else documents["doc_id"].tolist())
-    by_doc = cells_by(df, "doc_id")
+    doc_order, by_doc, n_docs_out = cap_rows(doc_order, cells_by(df, "doc_id"), limits.max_rows)
+    titles[OTHERS] = f"{n_docs_out} other documents"
     counts = df.groupby("speaker").size()
     people = sorted(counts.index, key=lambda s: (-int(counts[s]), s == "author unknown", s))
-    by_person = cells_by(df, "speaker")
+    people, by_person, n_people_out = cap_rows(people, cells_by(df, "speaker"), limits.max_rows)
+    person_labels = {OTHERS: f"{n_people_out} other participants"}
     periods = sorted(p for p in set(df["period"]) if p)
     by_time = cells_by(df[df["period"] != ""], "period")
     overall_rows = overall(df, frames, utterance_frames, n_examples)
@@ -104,34 +111,41 @@ def frames_context(unit_frames: pd.DataFrame, units: pd.DataFrame, documents: pd
         {"id": "fig-frames-documents", "figure": stacked_bars(doc_order, frames, by_doc, "Frames per document",
                                                                horizontal=True, labels=titles, share=True)},
         {"id": "fig-frames-participants", "figure": heatmap(people, frames, by_person,
-                                                            "Units per participant and frame")},
+                                                            "Units per participant and frame", labels=person_labels)},
     ]
     if periods:
         figures.append({"id": "fig-frames-time", "figure": stacked_bars(periods, frames, by_time,
                                                                         "Frames over time (document date)", share=True)})
-    return {
+    return finish({
         "frames": overall_rows,
         "frame_names": frames,
         "n_units": len(df),
         "by_document": matrix_rows(doc_order, frames, by_doc, titles),
-        "by_participant": matrix_rows(people, frames, by_person, {}),
+        "by_participant": matrix_rows(people, frames, by_person, person_labels),
         "by_time": matrix_rows(periods, frames, by_time, {}),
         "undated": int((df["period"] == "").sum()),
         "figures": figures,
-        "relevance": relevance_rows(unit_frames, units, titles),
-        "units_data": unit_lookup(units, df["unit_id"]),
-    }
+        "relevance": relevance_rows(unit_frames, units, titles, limits.max_rows),
+        "rows_left_out": {"documents": n_docs_out, "participants": n_people_out},
+    }, limits, lambda ids: unit_lookup(units, ids))
 
 
-def relevance_rows(unit_frames: pd.DataFrame, units: pd.DataFrame, titles: dict[str, str]) -> list[dict[str, Any]] | None:
-    """Per corpus, then per document: units, off-topic units (openable) and their share; None when not checked."""
+def relevance_rows(unit_frames: pd.DataFrame, units: pd.DataFrame, titles: dict[str, str],
+                   max_rows: int | None = None) -> list[dict[str, Any]] | None:
+    """Per corpus, then per document (the `max_rows` with most off-topic units when limited): units, off-topic
+    units (openable) and their share; None when not checked."""
     if "on_topic" not in unit_frames or (unit_frames.get("relevance") == "not-checked").all():
         return None
     df = unit_frames[["unit_id", "on_topic"]].merge(units[["unit_id", "corpus", "doc_id"]], on="unit_id")
     rows = []
     for level, key in (("corpus", "corpus"), ("document", "doc_id")):
+        level_rows = []
         for name, g in df.groupby(key, sort=True):
             off = sorted(g.loc[~g["on_topic"].astype(bool), "unit_id"])
-            rows.append({"level": level, "name": str(name), "label": titles.get(str(name), str(name)), "n": len(g),
-                         "off": len(off), "off_units": ids_attr(off), "share": len(off) / len(g) if len(g) else 0.0})
+            level_rows.append({"level": level, "name": str(name), "label": titles.get(str(name), str(name)),
+                               "n": len(g), "off": len(off), "off_units": ids_attr(off),
+                               "share": len(off) / len(g) if len(g) else 0.0})
+        if level == "document" and max_rows is not None and len(level_rows) > max_rows:
+            level_rows = sorted(sorted(level_rows, key=lambda r: -r["off"])[:max_rows], key=lambda r: r["name"])
+        rows.extend(level_rows)
     return rows

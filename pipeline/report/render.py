@@ -43,8 +43,8 @@ def anchor(utterance_id: str) -> str:
 
 
 def render(env: Environment, template: str, nav: list[tuple[str, str]], **context: Any) -> str:
-    """Render one page with the shared navigation."""
-    return env.get_template(template).render(nav=nav, **context)
+    """Render one page with the shared navigation (`root`: the way up to the report folder, '../' under threads/)."""
+    return env.get_template(template).render(nav=nav, **{"root": "", **context})
 
 
 def asset_bytes(name: str) -> bytes:

@@ -27,6 +27,7 @@ from pipeline.report.inputs import (
 )
 from pipeline.report.pages import build_pages
 from pipeline.report.render import ASSETS, PLOTLY_JS, asset_bytes, plotly_js_path
+from pipeline.report.scale import THREAD_DIR, Limits
 
 # figure name given with --figures -> what it is (plotly JSON written by an upstream stage)
 FIGURES = ("topics_map", "topics_barchart", "topics_hierarchy")
@@ -68,8 +69,12 @@ def run(args: argparse.Namespace, cfg: Params) -> int:
                                          model_identity(embed, params["embed"]), generated, embed.get("environment"),
                                          committed_file("dvc.lock"))
     out = args.out_dir
-    pages = build_pages(tables, cfg.report.title, generated, prov, stage_metrics, read_figures(args.figures),
-                        cfg.report.examples, {**read_confusion(args.confusion), **read_eval_items(args.eval_items)})
+    r = cfg.report
+    limits = Limits(r.max_quotes, r.page_quotes, r.max_rows, r.thread_page_utterances)
+    pages = build_pages(tables, r.title, generated, prov, stage_metrics, read_figures(args.figures),
+                        r.examples, {**read_confusion(args.confusion), **read_eval_items(args.eval_items)}, limits)
+    shutil.rmtree(out / THREAD_DIR, ignore_errors=True)  # thread pages of an earlier (larger) run
+    (out / THREAD_DIR).mkdir(parents=True, exist_ok=True)  # a dvc output even when every thread is in threads.html
     for name, html in pages.items():
         write_text(html, out / name)
     (out / "assets").mkdir(parents=True, exist_ok=True)

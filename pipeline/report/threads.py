@@ -10,18 +10,25 @@ NODE_COLUMNS = ("utterance_id", "parent_id", "kind", "author", "author_evidence"
                 "text", "depth", "clean_text", "commentluv", "signature", "included", "exclusion_reason")
 
 
-def segments(clean_text: str, units: pd.DataFrame, frames: dict[str, str],
+Span = tuple[int, int, str]  # clean_start, clean_end, unit_id
+
+
+def segments(clean_text: str, units: pd.DataFrame | list[Span], frames: dict[str, str],
              order: list[str] | None = None) -> list[dict[str, Any]]:
-    """clean_text cut into unit spans (with unit id, frame and the frame's colour index) and the text between."""
+    """clean_text cut into unit spans (with unit id, frame and the frame's colour index) and the text between;
+    `units` a units table or (clean_start, clean_end, unit_id) spans."""
+    spans = (list(zip(units["clean_start"], units["clean_end"], units["unit_id"], strict=True))
+             if isinstance(units, pd.DataFrame) else units)
     out, pos = [], 0
-    order = order or []
-    for u in units.sort_values("clean_start").itertuples(index=False):
-        if u.clean_start > pos:
-            out.append({"text": clean_text[pos:u.clean_start], "unit_id": None, "frame": None, "frame_index": None})
-        frame = frames.get(u.unit_id)
-        out.append({"text": clean_text[u.clean_start:u.clean_end], "unit_id": u.unit_id, "frame": frame,
-                    "frame_index": order.index(frame) if frame in order else None})
-        pos = max(pos, u.clean_end)
+    index = {f: i for i, f in enumerate(order or [])}
+    for start, end, unit_id in sorted(spans, key=lambda s: s[0]):
+        start, end = int(start), int(end)
+        if start > pos:
+            out.append({"text": clean_text[pos:start], "unit_id": None, "frame": None, "frame_index": None})
+        frame = frames.get(unit_id)
+        out.append({"text": clean_text[start:end], "unit_id": unit_id, "frame": frame,
+                    "frame_index": index.get(frame) if frame is not None else None})
+        pos = max(pos, end)
     if pos < len(clean_text):
         out.append({"text": clean_text[pos:], "unit_id": None, "frame": None, "frame_index": None})
     return out
@@ -30,21 +37,30 @@ def segments(clean_text: str, units: pd.DataFrame, frames: dict[str, str],
 def build_trees(utts: pd.DataFrame, units: pd.DataFrame | None = None, unit_frames: pd.DataFrame | None = None,
                 order: list[str] | None = None) -> dict[str, list[dict[str, Any]]]:
     """Per doc_id, the root nodes (post, or orphan comments) with nested `children`, in thread order."""
-    by_utt = dict(tuple(units.groupby("utterance_id"))) if units is not None and len(units) else {}
+    by_utt: dict[str, list[Span]] = {}
+    if units is not None and len(units):
+        for start, end, uid, utt in zip(units["clean_start"], units["clean_end"], units["unit_id"],
+                                        units["utterance_id"], strict=True):
+            by_utt.setdefault(utt, []).append((start, end, uid))
     frames = dict(zip(unit_frames.unit_id, unit_frames.frame, strict=True)) if unit_frames is not None else {}
+    cols = [c for c in NODE_COLUMNS if c in utts.columns]
     trees: dict[str, list[dict[str, Any]]] = {}
-    for doc_id, group in utts.sort_values(["doc_id", "position"]).groupby("doc_id", sort=False):
-        nodes = {}
-        roots: list[dict[str, Any]] = []
-        for row in group.itertuples(index=False):
-            node = {c: _clean(getattr(row, c, None)) for c in NODE_COLUMNS}
-            node["children"] = []
-            node["segments"] = (segments(node["clean_text"], by_utt[row.utterance_id], frames, order)
-                                if row.utterance_id in by_utt and node.get("clean_text") else None)
-            nodes[row.utterance_id] = node
-            parent = nodes.get(node["parent_id"]) if node["parent_id"] else None
-            (parent["children"] if parent else roots).append(node)
-        trees[str(doc_id)] = roots
+    nodes: dict[str, dict[str, Any]] = {}
+    for row in utts.sort_values(["doc_id", "position"], kind="stable").to_dict("records"):
+        node = {c: _clean(row.get(c)) if c in cols else None for c in NODE_COLUMNS}
+        node["children"] = []
+        uid = row["utterance_id"]
+        node["segments"] = (segments(node["clean_text"], by_utt[uid], frames, order)
+                            if uid in by_utt and node.get("clean_text") else None)
+        nodes[uid] = node
+        parent = nodes.get(node["parent_id"]) if node["parent_id"] else None
+        if parent is not None and parent.get("_doc") == row["doc_id"]:
+            parent["children"].append(node)
+        else:
+            trees.setdefault(str(row["doc_id"]), []).append(node)
+        node["_doc"] = row["doc_id"]
+    for node in nodes.values():
+        node.pop("_doc", None)
     return trees
 
 
@@ -59,10 +75,11 @@ def thread_documents(docs: pd.DataFrame, utts: pd.DataFrame, units: pd.DataFrame
                      unit_frames: pd.DataFrame | None = None, order: list[str] | None = None) -> list[dict[str, Any]]:
     """Documents with their trees, in document order (units coloured by their frame's index in `order`)."""
     trees = build_trees(utts, units, unit_frames, order)
+    sizes = utts.groupby("doc_id").size()
     out = []
     for d in docs.itertuples(index=False):
         row = {k: _clean(v) for k, v in d._asdict().items()}
         row["roots"] = trees.get(d.doc_id, [])
-        row["n_utterances"] = int((utts.doc_id == d.doc_id).sum())
+        row["n_utterances"] = int(sizes.get(d.doc_id, 0))
         out.append(row)
     return out

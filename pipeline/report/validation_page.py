@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline.report.drill import SEQUENTIAL, esc, ids_attr, point, unit_lookup, utterance_lookup
+from pipeline.report.scale import Limits, finish
 
 Z95 = 1.959964  # normal quantile of a two-sided 95% interval
 SUMMARY_KEYS = ("accuracy", "macro_f1", "kappa", "alpha", "agreement")
@@ -195,21 +196,22 @@ def item_lookup(ids: list[str], units: pd.DataFrame | None, utterances: pd.DataF
 
 
 def validation_context(metrics: dict[str, dict[str, Any]], confusion: dict[str, pd.DataFrame] | None = None,
-                       units: pd.DataFrame | None = None, utterances: pd.DataFrame | None = None) -> dict[str, Any]:
+                       units: pd.DataFrame | None = None, utterances: pd.DataFrame | None = None,
+                       limits: Limits | None = None) -> dict[str, Any]:
     """Everything the validation page shows, from {metrics file stem: parsed JSON} and per-item confusion
-    tables {dotted evaluation path, e.g. 'frames.unit': (actual, predicted, id) rows}."""
+    tables {dotted evaluation path, e.g. 'frames.unit': (actual, predicted, id) rows}; `limits` samples the
+    drill-downs."""
     found = find_evaluations(metrics)
     confusion = confusion or {}
     evals = [evaluation(path, block, f"fig-confusion-{i}", confusion.get(".".join(path)))
              for i, (path, block) in enumerate(found)]
-    drill = sorted({i for e in evals if e["ids"] for row in e["ids"] for cell in row for i in cell.split()})
     stab = stability_section(metrics.get("stability") or {})
     skip = {path for path, _ in found} | ({("stability", "pairs")} if stab else set())
     other = [{"file": stem, "rows": scalar_rows(m, skip, (stem,))} for stem, m in metrics.items()
              if isinstance(m, dict)]
     figures = [e["figure"] for e in evals] + ([stab["figure"]] if stab else [])
-    return {"evaluations": evals, "stability": stab, "other": [o for o in other if o["rows"]], "figures": figures,
-            "units_data": item_lookup(drill, units, utterances)}
+    return finish({"evaluations": evals, "stability": stab, "other": [o for o in other if o["rows"]],
+                   "figures": figures}, limits or Limits(), lambda ids: item_lookup(ids, units, utterances))
 
 
 def has_validation(metrics: dict[str, dict[str, Any]]) -> bool:

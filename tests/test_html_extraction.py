@@ -13,8 +13,9 @@ from pipeline.common.config import IngestConfig
 from pipeline.evaluation.extraction import match, rates, same_author, summary
 from pipeline.ingest.adapters.base import Source
 from pipeline.ingest.adapters.html import ADAPTER, byline_name
-from pipeline.ingest.adapters.html_blocks import feature_names, norm_text
-from pipeline.ingest.adapters.html_learned import level_parents
+from pipeline.ingest.adapters.html_block_features import feature_names
+from pipeline.ingest.adapters.html_block_parents import level_parents
+from pipeline.ingest.adapters.html_blocks import norm_text
 from pipeline.ingest.adapters.html_model import DEFAULT_MODEL, BlockModel, load_model
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "html_signs"

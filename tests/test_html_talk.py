@@ -12,7 +12,8 @@ from pipeline.common.config import HtmlConfig, IngestConfig, TalkConfig
 from pipeline.evaluation.talk import Item, evaluate_cases, reference_items, score
 from pipeline.ingest.adapters.base import Source
 from pipeline.ingest.adapters.html import ADAPTER
-from pipeline.ingest.adapters.html_talk import TalkPage, find_talk_page, page_title, user_name
+from pipeline.ingest.adapters.html_talk import TalkPage, find_talk_page
+from pipeline.ingest.adapters.html_talk_signatures import page_title, user_name
 from pipeline.ingest.adapters.talk_dates import iso_timestamp, month_names
 
 HTML = Path(__file__).resolve().parent / "fixtures" / "html"

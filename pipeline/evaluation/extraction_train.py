@@ -16,15 +16,8 @@ from lxml import html as lxml_html
 
 from pipeline.common.config import HtmlConfig
 from pipeline.evaluation.extraction_labels import label_page
-from pipeline.ingest.adapters.html_blocks import (
-    PageIndex,
-    candidates,
-    feature_names,
-    features,
-    index_page,
-    token_parts,
-    vocab_features,
-)
+from pipeline.ingest.adapters.html_block_features import feature_names, features, vocab_features
+from pipeline.ingest.adapters.html_blocks import PageIndex, candidates, index_page, token_parts
 from pipeline.ingest.adapters.html_model import BlockModel, Tree
 
 

@@ -6,7 +6,8 @@ outside quotes, the date the first <time>/date-cued/date-like element, the text 
 (else the block's text without author, date, actions and forms). Parents, first that applies: a
 data-*parent* attribute naming another block's id; DOM nesting (html_thread: containment, the block
 before a child list); depth marks on the block or its wrappers (data-depth/level, depth-N/level-N
-classes, an `indented` class, left padding/margin in px, spacer images), nested with a stack.
+classes, an `indented` class, left padding/margin in px, spacer images), nested with a stack. The
+parents from data-*parent* attributes and depth marks are read in html_block_parents.
 """
 
 from __future__ import annotations
@@ -18,23 +19,21 @@ from lxml import html as lxml_html
 
 from pipeline.common.config import HtmlConfig
 from pipeline.common.textnorm import normalize_text
+from pipeline.ingest.adapters.html_block_parents import data_parents, level_marks, level_parents
 from pipeline.ingest.adapters.html_blocks import PageIndex, candidates, index_page, norm_text
 from pipeline.ingest.adapters.html_comments import Found, _date_value
 from pipeline.ingest.adapters.html_dom import Cues, render_text
 from pipeline.ingest.adapters.html_model import BlockModel, select
-from pipeline.ingest.adapters.html_thread import dom_id, indent_parents, lift, parents_of
+from pipeline.ingest.adapters.html_thread import dom_id, lift, parents_of
 
 El = lxml_html.HtmlElement
-_LEVEL_CLASS = re.compile(r"(?:depth|level|lvl)[-_]*(\d+)$", re.I)
-_STYLE = re.compile(r"(?:margin|padding)-left\s*:\s*(\d+)\s*px", re.I)
-_DATA_LEVEL = re.compile(r"^data-[\w-]*(depth|level)$", re.I)
-_DATA_PARENT = re.compile(r"^data-[\w-]*parent[\w-]*$", re.I)
-_DATA_ID = re.compile(r"^data-(?:[\w-]*-)?id$", re.I)
 _ACTION_CHARS = 60  # a skip-cued part longer than this is content, not an action bar
 _NOT_BODY = frozenset({"form", "textarea", "button", "select", "script", "style", "noscript", "svg", "template"})
 
 
 class _Fields:
+    """Author, date and text of a block, nested blocks (replies) left out."""
+
     def __init__(self, pi: PageIndex, cfg: HtmlConfig):
         self.pi = pi
         self.cfg = cfg
@@ -49,11 +48,13 @@ class _Fields:
         self.relative = re.compile(cfg.relative_date_pattern, re.I)
 
     def own(self, i: int, block: int, nested: list[int]) -> bool:
+        """Whether element i is in the block and in none of its nested blocks (nor excluded)."""
         pi = self.pi
         return block <= i <= pi.ix.end[block] and i not in pi.excluded and not any(
             n <= i <= pi.ix.end[n] for n in nested)
 
     def _quoted(self, el: El, top: El) -> bool:
+        """Whether an element sits in a quotation below the block element `top`."""
         for a in el.iterancestors():
             if a is top:
                 return False
@@ -121,7 +122,8 @@ class _Fields:
         nested_els = {pi.ix.elements[n] for n in nested}
         dropped = set(drop)
 
-        def skip(n: El) -> bool:  # skip-cued parts are actions only when short (a wrapper like 'edit-hide' is not)
+        def skip(n: El) -> bool:
+            """Left out of the text: skip-cued parts are actions only when short (a wrapper like 'edit-hide' is not)."""
             return n in nested_els or n in dropped or n.tag in _NOT_BODY or (n is not top and (
                 self.menu.match(n) or (self.skip.match(n) and pi.text_len(pi.ix.order[n]) <= _ACTION_CHARS)))
 
@@ -145,95 +147,6 @@ class _Fields:
         return normalize_text(render_text(top, skip))
 
 
-def _level_marks(pi: PageIndex, block: El, el: El) -> dict[str, int]:
-    """Depth marks of a comment: on its element, up to its block and three wrappers above, or two levels inside."""
-    out: dict[str, int] = {}
-    chain = [el]
-    for a in el.iterancestors():
-        chain.append(a)
-        if a is block:
-            break
-    top = chain[-1]
-    for _ in range(3):
-        top = top.getparent()
-        if top is None or top.tag in ("body", "html"):
-            break
-        chain.append(top)
-    inner = [c for c in el if isinstance(c.tag, str)]
-    inner += [g for c in inner for g in c if isinstance(g.tag, str)]
-    for node in chain + inner:  # the comment's element, its wrappers, then two levels inside it
-        for k, v in node.attrib.items():
-            if _DATA_LEVEL.match(k) and v.strip().isdigit():
-                out.setdefault("data", int(v))
-        for tok in (node.get("class") or "").split():
-            m = _LEVEL_CLASS.search(tok)
-            if m:
-                out.setdefault("class", int(m.group(1)))
-            elif "indent" in tok.lower():
-                out.setdefault("indented", 1)
-        m = _STYLE.search(node.get("style") or "")
-        if m:
-            out.setdefault("style", int(m.group(1)))
-    limit = pi.ix.order[el] + 12  # before the comment's element, or among its first elements
-    for node in block.iter():
-        if not isinstance(node.tag, str) or pi.ix.order.get(node, 0) > limit:
-            break
-        if (node.get("indent") or "").isdigit():
-            out.setdefault("attr", int(node.get("indent")))
-        if node.tag == "img" and (node.get("width") or "").isdigit() and node.get("height") in ("0", "1"):
-            out.setdefault("spacer", int(node.get("width")))
-    return out
-
-
-def level_parents(marks: list[dict[str, int]], parents: list[int | None]) -> list[int | None]:
-    """Parents from depth marks: a numeric kind three in four comments carry (with 2+ values) nests those;
-    else the DOM-top-level comments are nested by the one kind of mark they all carry."""
-    for kind in ("data", "class", "attr", "spacer", "style"):
-        have = [i for i, m in enumerate(marks) if kind in m]
-        if len(have) >= 2 and len(have) >= 0.75 * len(marks) and len({marks[i][kind] for i in have}) >= 2:
-            nested = indent_parents([marks[i][kind] for i in have], [None] * len(have))
-            out = list(parents)
-            for n, i in enumerate(have):
-                out[i] = have[nested[n]] if nested[n] is not None else None  # type: ignore[index]
-            return out
-    top = [i for i, p in enumerate(parents) if p is None]
-    if len(top) < 2:
-        return parents
-    for kind in ("data", "class", "attr", "spacer", "style", "indented"):
-        have = [i for i in top if kind in marks[i]]
-        if not ((kind == "indented" and have) or len(have) == len(top)):
-            continue
-        levels = [marks[i].get(kind, 0) for i in range(len(marks))]
-        if len({levels[i] for i in top}) >= 2:
-            return indent_parents([levels[i] if parents[i] is None else None for i in range(len(marks))], parents)
-    return parents
-
-
-def _data_parents(blocks: list[El], elements: list[El], parents: list[int | None]) -> list[int | None]:
-    """Parents named by data-*parent* attributes, when they name other blocks' ids."""
-    def attrs(b: El, e: El, pattern: re.Pattern[str]) -> list[str]:
-        chain = [e, *[a for a in e.iterancestors()]]
-        chain = chain[: chain.index(b) + 1] if b in chain else [e]
-        return [v.strip() for n in chain for k, v in n.attrib.items() if pattern.match(k) and v.strip()]
-
-    own = {}
-    for k, (b, e) in enumerate(zip(blocks, elements, strict=True)):
-        for v in attrs(b, e, _DATA_ID) + [x for x in (e.get("id"), b.get("id")) if x]:
-            own.setdefault(v, k)
-            digits = re.findall(r"\d+", v)
-            if digits:
-                own.setdefault(max(digits, key=len), k)
-    named = [attrs(b, e, _DATA_PARENT) for b, e in zip(blocks, elements, strict=True)]
-    if not any(v in own for vs in named for v in vs):
-        return parents
-    out = list(parents)
-    for k, vs in enumerate(named):
-        if vs:
-            hit = next((own[v] for v in vs if v in own and own[v] != k), None)
-            out[k] = hit
-    return out
-
-
 def find_blocks(pi: PageIndex, cfg: HtmlConfig, model: BlockModel) -> list[int]:
     """The comment blocks of a page (element indices, document order)."""
     cands = candidates(pi, cfg.min_repeats)
@@ -254,7 +167,7 @@ def comments_from_blocks(pi: PageIndex, cfg: HtmlConfig, chosen: list[int], ping
     comment_idx = [i for i, k in zip(chosen, kinds, strict=True) if k == "comment"]
     blocks = [lift(pi.ix, e, item_idx, items, comment_idx) for e in els]
     parents = parents_of(blocks, kinds)
-    parents = _data_parents(blocks, els, parents)
+    parents = data_parents(blocks, els, parents)
     n = len(parents)
     for k in range(n):  # a block holding most others is a page wrapper (a post row, a widget), not their parent
         kids = [j for j in range(n) if parents[j] == k]
@@ -263,7 +176,7 @@ def comments_from_blocks(pi: PageIndex, cfg: HtmlConfig, chosen: list[int], ping
                 parents[j] = None
     if cfg.use_indentation:
         comments = [k for k, kind in enumerate(kinds) if kind == "comment"]
-        marks = [_level_marks(pi, blocks[k], els[k]) for k in comments]
+        marks = [level_marks(pi, blocks[k], els[k]) for k in comments]
         sub = level_parents(marks, [parents[k] if parents[k] is None or kinds[parents[k]] == "comment" else None
                                     for k in comments])
         for n, k in enumerate(comments):

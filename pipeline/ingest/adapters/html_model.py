@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.ingest.adapters.html_blocks import PageIndex, feature_names, features
+from pipeline.ingest.adapters.html_block_features import feature_names, features
+from pipeline.ingest.adapters.html_blocks import PageIndex
 
 DEFAULT_MODEL = Path(__file__).with_name("html_block_model.json")
 

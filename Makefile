@@ -9,7 +9,7 @@ export DVC_NO_ANALYTICS := 1
 export PYTHONHASHSEED := 0
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 
-.PHONY: help setup repro test test-fast lint bench eval eval-frames scrape browser clean-venv params-doc
+.PHONY: help setup repro test test-fast lint bench eval eval-extraction eval-talk eval-argkp eval-topics eval-frames scrape browser clean-venv params-doc
 
 ## help: list the targets
 help:
@@ -55,9 +55,23 @@ bench: $(STAMP)
 	$(PY) -m bench
 
 ## eval: evaluation commands on the real data in ../shared/real (PIPELINE_REAL_DATA overrides)
-eval: $(STAMP)
+eval: eval-extraction eval-talk eval-argkp
+
+## eval-extraction: comment extraction from saved pages, held out by platform (about 5 min)
+eval-extraction: $(STAMP)
 	$(PY) -m pipeline evaluate extraction --pages $(REAL) --params params.yaml --out metrics/extraction.json
+
+## eval-talk: Wikipedia talk pages against the DiscussionTools trees
+eval-talk: $(STAMP)
+	$(PY) -m pipeline evaluate talk --cases $(REAL)/html_dev/talk_pages --cases $(REAL)/threads/wikipedia_talk --dev pl-big-oldparser --dev fr-unsigned-parsoid
+
+## eval-argkp: argument clustering and key-point matching on ArgKP (fine-tunes MiniLM; 5-20 min)
+eval-argkp: $(STAMP)
 	$(PY) -m pipeline evaluate argkp --data $(REAL)/args/argkp2021 --split dev --finetune-dir models/minilm-argkp --out metrics/argkp.json
+
+## eval-topics: the consensus topics against re-embedding (batch 16, 1 thread) and noise (after make repro)
+eval-topics: $(STAMP)
+	$(PY) -m pipeline evaluate topic-invariance --params params.yaml --units data/processed/units.parquet --embeddings data/processed/embeddings.parquet --batch-size 16 --threads 1 --noise 1e-6
 
 ## eval-frames: the frame stage's validation over split seeds 42,1,2,3 (after make repro; about 12 min on 2 cores)
 eval-frames: $(STAMP)

@@ -3,14 +3,13 @@ on an intercoder confusion cell lists its items (hand-built tables, no pipeline 
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from pipeline.common.eval_items import combine, eval_items
 from pipeline.report.pages import build_pages
-from pipeline.report.render import ASSETS, PLOTLY_JS, asset_bytes, plotly_js_path
+from pipeline.report.report_cli import write_site
 from pipeline.report.validation_page import item_confusion
 from tests.browser import Visit, browser, open_page, outside, screenshot
 from tests.report_tables import base_tables
@@ -44,12 +43,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
                                 ["A", "B", "B"], {}, "unit")])
     pages = build_pages({**base_tables(), **topic_tables3()}, "R", "now", metrics=METRICS,
                         figures={"topics_hierarchy": DENDRO}, confusion=item_confusion("frames", items))
-    for name, html in pages.items():
-        (out / name).write_text(html, encoding="utf-8")
-    (out / "assets").mkdir()
-    for name in ASSETS:
-        (out / "assets" / name).write_bytes(asset_bytes(name))
-    shutil.copyfile(plotly_js_path(), out / "assets" / PLOTLY_JS)
+    write_site(pages, out)
     return out
 
 

@@ -4,13 +4,12 @@ are sampled. A quote's link in the quotes panel opens the right thread page at t
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from pipeline.report.pages import build_pages
-from pipeline.report.render import ASSETS, PLOTLY_JS, asset_bytes, plotly_js_path
+from pipeline.report.report_cli import write_site
 from pipeline.report.scale import Limits
 from tests.browser import Visit, browser, open_page, outside, screenshot
 from tests.test_report_browser import quotes, rendered
@@ -24,13 +23,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The three-document report: threads/0001.html (t/d), 0002 (t/e), 0003 (t/d2); one quote per drill-down."""
     out = tmp_path_factory.mktemp("paged")
     pages = build_pages(three_docs(), "R", "now", limits=Limits(max_quotes=1, thread_page_utterances=1))
-    for name, html in pages.items():
-        (out / name).parent.mkdir(parents=True, exist_ok=True)
-        (out / name).write_text(html, encoding="utf-8")
-    (out / "assets").mkdir()
-    for name in ASSETS:
-        (out / "assets" / name).write_bytes(asset_bytes(name))
-    shutil.copyfile(plotly_js_path(), out / "assets" / PLOTLY_JS)
+    write_site(pages, out)
     return out
 
 

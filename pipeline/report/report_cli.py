@@ -56,6 +56,19 @@ def parser() -> argparse.ArgumentParser:
     return ap
 
 
+def write_site(pages: dict[str, str], out: Path) -> None:
+    """Write the pages (thread pages under threads/, replacing an earlier run's) and the assets they use."""
+    shutil.rmtree(out / THREAD_DIR, ignore_errors=True)  # thread pages of an earlier (larger) run
+    (out / THREAD_DIR).mkdir(parents=True, exist_ok=True)  # a dvc output even when every thread is in threads.html
+    for name, html in pages.items():
+        write_text(html, out / name)
+    (out / "assets").mkdir(parents=True, exist_ok=True)
+    for name in ASSETS:
+        (out / "assets" / name).write_bytes(asset_bytes(name))
+    if any('class="plotly-fig"' in html for html in pages.values()):
+        shutil.copyfile(plotly_js_path(), out / "assets" / PLOTLY_JS)
+
+
 def run(args: argparse.Namespace, cfg: Params) -> int:
     """Read tables and metrics, write pages, assets, metrics.json and the dvc plots data."""
     tables = with_problems(read_tables(args.tables), args.more_problems)
@@ -73,15 +86,7 @@ def run(args: argparse.Namespace, cfg: Params) -> int:
     limits = Limits(r.max_quotes, r.page_quotes, r.max_rows, r.thread_page_utterances)
     pages = build_pages(tables, r.title, generated, prov, stage_metrics, read_figures(args.figures),
                         r.examples, {**read_confusion(args.confusion), **read_eval_items(args.eval_items)}, limits)
-    shutil.rmtree(out / THREAD_DIR, ignore_errors=True)  # thread pages of an earlier (larger) run
-    (out / THREAD_DIR).mkdir(parents=True, exist_ok=True)  # a dvc output even when every thread is in threads.html
-    for name, html in pages.items():
-        write_text(html, out / name)
-    (out / "assets").mkdir(parents=True, exist_ok=True)
-    for name in ASSETS:
-        (out / "assets" / name).write_bytes(asset_bytes(name))
-    if any('class="plotly-fig"' in html for html in pages.values()):
-        shutil.copyfile(plotly_js_path(), out / "assets" / PLOTLY_JS)
+    write_site(pages, out)
     write_json(headline_of(tables, stage_metrics), args.headline)
     if args.plots_dir:
         for name, df in plots.distributions(tables).items():

@@ -16,11 +16,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "embed": ("pipeline.embed.embed_cli", "embed units with a cached sentence-transformer"),
     "cluster": ("pipeline.topics.cluster_cli", "consensus topics over the unit embeddings (runs, stability, confidence)"),
     "frame": ("pipeline.frames.frame_cli", "assign codebook framings to units and utterances"),
-    "code": ("pipeline.coding.code_cli", "export coding sheets / import coded sheets"),
+    "code": ("pipeline.coding.code_cli", "coding sheets: sample the units worth coding, export, import"),
     "positions": ("pipeline.positions.positions_cli", "roles, relations, participant positions, reply network"),
     "conservation": ("pipeline.checks.conservation_cli", "check every source item ends as an utterance, problem or removal"),
     "report": ("pipeline.report.report_cli", "write the HTML report and metrics"),
-    "evaluate": ("pipeline.evaluation.evaluate_cli", "evaluation commands (extraction, argkp, frame-splits)"),
+    "evaluate": ("pipeline.evaluation.evaluate_cli", "evaluation commands (extraction, talk, relevance, frame-splits, coding-curve, topic-invariance, argkp)"),
     "export": ("pipeline.export.export_cli", "export the corpus to other toolkits (convokit)"),
     "params": ("pipeline.common.params_cli", "list every parameter with its value and meaning (--markdown: docs/params.md)"),
 }

@@ -15,6 +15,8 @@ from pipeline.frames.batch import UnitBatch, as_vectors, unit_rows
 from pipeline.frames.features import FeatureBuilder
 from pipeline.frames.sequence import Transitions, learn_transitions, post_process
 
+PREDICT_ROWS = 16384  # units per feature matrix at prediction (memory bound; predictions are row-wise, so identical)
+
 
 @dataclass(frozen=True)
 class FramePrediction:
@@ -158,7 +160,9 @@ class StackedFramer:
         scores = np.zeros((len(x), len(self.frame_ids)))
         if len(x):
             cols = [self.frame_ids.index(c) for c in self.model.classes_]
-            scores[:, cols] = self.model.predict_proba(self.features.transform(x))
+            for start in range(0, len(x), PREDICT_ROWS):  # row-wise, so chunks only bound the feature matrix
+                rows = np.arange(start, min(start + PREDICT_ROWS, len(x)))
+                scores[rows[:, None], cols] = self.model.predict_proba(self.features.transform(x.take(rows)))
             scores = post_process(scores, x, self.transitions, self.cfg.stacked)
         best = scores.argmax(axis=1)
         return FramePrediction(np.array(self.frame_ids, dtype=object)[best], scores[np.arange(len(x)), best],

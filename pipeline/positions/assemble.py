@@ -65,6 +65,20 @@ class PositionsResult:
     eval_items: pd.DataFrame
 
 
+def context_vectors(uc: pd.DataFrame, units: pd.DataFrame, unit_vectors: np.ndarray, embed: Embed,
+                    dim: int) -> np.ndarray:
+    """One vector per (unit, concept) context: the unit's own vector when the context is the whole unit,
+    else the context embedded (each distinct text once)."""
+    if not len(uc):
+        return np.zeros((0, dim))
+    row_of = {u: i for i, u in enumerate(units["unit_id"])}
+    whole = (uc["context"] == uc["text"]).to_numpy()
+    todo = list(dict.fromkeys(uc.loc[~whole, "context"]))
+    fresh = dict(zip(todo, embed(todo), strict=True)) if todo else {}
+    return np.vstack([unit_vectors[row_of[u]] if w else fresh[c]
+                      for u, c, w in zip(uc["unit_id"], uc["context"], whole, strict=True)])
+
+
 def position_corpus(inp: PositionInputs, codebook: Codebook, cfg: PositionsConfig, embed: Embed,
                     dim: int) -> PositionsResult:
     """Roles, relations, positions, participant map and replies of the corpus, with their validation."""
@@ -87,7 +101,7 @@ def position_corpus(inp: PositionInputs, codebook: Codebook, cfg: PositionsConfi
     gold, ann_problems = (align_annotations(inp.role_codes, uc, [r.id for r in roles], inp.role_codes_source)
                           if inp.role_codes is not None else ({}, []))
     problems += ann_problems
-    ctx_emb = embed(uc["context"].tolist()) if len(uc) else np.zeros((0, dim))
+    ctx_emb = context_vectors(uc, units, inp.unit_vectors, embed, dim)
     unit_roles, metrics, items = score_roles_items(uc, ctx_emb, embed_role_texts(roles, embed), roles, gold, cfg)
     relations = extract_relations(units, concepts, rules)
     docs = inp.documents

@@ -233,3 +233,38 @@ def test_seed_consensus_survives_batch_size_threads_and_noise(seed_project, tmp_
         assert p["holds"] and p["confident_changed"] == 0, (name, p)
         assert p["max_abs_vector_change"] < 1e-5, name
     assert res["perturbations"]["noise_1e-06"]["identical"]  # measured: all three identical on the seeds
+
+
+@pytest.mark.slow
+def test_runs_on_engine_workers_give_the_same_labels_as_in_process():
+    from pipeline.common.engine import LocalEngine
+    from pipeline.topics.runs import cluster_runs, run_specs
+
+    X, _ = _blobs()
+    cfg = ConsensusConfig(runs=3)
+    specs = run_specs(cfg, 7)
+    serial = cluster_runs(X, BLOB_CLUSTER, cfg, specs)
+    engine = LocalEngine(2)
+    try:
+        pooled = cluster_runs(X, BLOB_CLUSTER, cfg, specs, lambda fn, s: engine.imap(fn, s, len(s)))
+        assert len(engine.worker_pids()) == 2  # the runs really went to the pool
+    finally:
+        engine.close()
+    assert serial.shape == (3, 90)
+    assert np.array_equal(serial, pooled)
+    assert [len(set(row.tolist()) - {OUTLIER}) for row in serial] == [3, 3, 3]
+
+
+@pytest.mark.slow
+def test_consensus_hands_the_runs_to_run_map_only_from_parallel_min_vectors():
+    X, counts = _blobs()
+    calls: list[int] = []
+
+    def run_map(fn, specs):  # a serial stand-in that records it was used
+        calls.append(len(specs))
+        return map(fn, specs)
+
+    consensus_topics(X, counts, BLOB_CLUSTER, ConsensusConfig(runs=2, parallel_min_vectors=91), run_map=run_map)
+    assert calls == []
+    consensus_topics(X, counts, BLOB_CLUSTER, ConsensusConfig(runs=2, parallel_min_vectors=90), run_map=run_map)
+    assert calls == [2]

@@ -560,6 +560,10 @@ class ConsensusConfig(_Section):
         "of their nearest fitted neighbours (null: fit all)."))
     assign_neighbors: int = Field(15, ge=1, description=(
         "How many nearest fitted neighbours vote on the topic of a vector outside the fit sample."))
+    parallel_min_vectors: int = Field(5000, ge=1, description=(
+        "From this many fitted vectors the runs go to the engine's workers (engine.n_workers at a time; each run "
+        "is seeded on its own, so the topics do not change); below it they run in the stage's process, where "
+        "they are faster than starting workers."))
 
 
 class ClusterConfig(_Section):

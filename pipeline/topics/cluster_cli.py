@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline.common.config import ClusterConfig, EmbedConfig, Params
+from pipeline.common.engine import open_engine
 from pipeline.common.schema import (
     EMBEDDINGS,
     PROBLEMS,
@@ -82,7 +83,8 @@ def run(args: argparse.Namespace, params: Params) -> int:
         sys.stderr.write(f"cluster: {args.units} has {len(units)} units, too few to cluster\n")
         return EXIT_INPUT
     write_table(problems, PROBLEMS, args.problems)
-    res = fit_topic_model(units, X, cfg)
+    with open_engine(params.engine) as engine:
+        res = fit_topic_model(units, X, cfg, lambda fn, specs: engine.imap(fn, specs, len(specs), "topic runs", "run"))
     write_table(res.unit_topics, UNIT_TOPICS, args.unit_topics)
     write_table(res.topics, TOPICS, args.topics)
     write_table(res.hierarchy, TOPIC_HIERARCHY, args.hierarchy)

@@ -108,7 +108,7 @@ def make_parts(cfg: ClusterConfig, n: int, seed: int) -> tuple[Any, Any]:
                    min_dist=cfg.min_dist, metric="cosine", random_state=seed, n_jobs=1)
     clusterer = HDBSCAN(min_cluster_size=min_cluster_size_for(cfg, n), min_samples=cfg.min_samples,
                         metric="euclidean", cluster_selection_method=cfg.cluster_selection_method,
-                        prediction_data=True)
+                        prediction_data=True, core_dist_n_jobs=1)  # no joblib pool: runs may be engine workers
     return reducer, clusterer
 
 

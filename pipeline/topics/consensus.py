@@ -29,6 +29,7 @@ from pipeline.common.config import ClusterConfig, ConsensusConfig
 from pipeline.topics.clustering import OUTLIER, min_cluster_size_for
 from pipeline.topics.linkage import consensus_partition
 from pipeline.topics.runs import (
+    RunMap,
     RunSpec,
     cluster_runs,
     cosine_knn,
@@ -229,8 +230,9 @@ def combine(labels: np.ndarray, weights: np.ndarray, cfg: ConsensusConfig,
 
 
 def consensus_topics(vectors: np.ndarray, counts: np.ndarray, cluster: ClusterConfig, cfg: ConsensusConfig,
-                     specs: Sequence[RunSpec] | None = None) -> ConsensusResult:
-    """Consensus topics over distinct vectors (n, d) with their unit counts; runs from specs (default run_specs).
+                     specs: Sequence[RunSpec] | None = None, run_map: RunMap | None = None) -> ConsensusResult:
+    """Consensus topics over distinct vectors (n, d) with their unit counts; runs from specs (default run_specs),
+    run by `run_map` (cluster_runs).
 
     Near-identical vectors are merged (cfg.merge_tol), a seeded sample of at most cfg.fit_sample of them is
     clustered R times and combined; the rest take the topic of their nearest fitted neighbours."""
@@ -244,7 +246,7 @@ def consensus_topics(vectors: np.ndarray, counts: np.ndarray, cluster: ClusterCo
     pos = np.searchsorted(reps, group)
     wr = np.bincount(pos, weights=w, minlength=len(reps))
     fit = fit_sample_index(len(reps), cfg, cluster.seed)
-    labels = cluster_runs(X[reps[fit]], cluster, cfg, specs)
+    labels = cluster_runs(X[reps[fit]], cluster, cfg, specs, run_map if len(fit) >= cfg.parallel_min_vectors else None)
     min_size = min_cluster_size_for(cluster, len(fit)) if cluster.method == "hdbscan" else cluster.agglomerative.min_cluster_size
     t_fit, c_fit, stability, stable = combine(labels, wr[fit], cfg, min_size)
     t_rep = np.full(len(reps), OUTLIER, dtype=np.int64)

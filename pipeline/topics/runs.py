@@ -7,8 +7,9 @@ size, thread count, 1e-6 noise) leaves it, and every run, bit-identical as long 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,8 @@ TIE_MARGIN = 16  # candidates beyond k considered when ranking neighbours
 
 
 MIN_EPOCHS = 10  # UMAP prunes edges by 1 / n_epochs; fewer epochs than this is no layout
+
+RunMap = Callable[[Callable[["RunSpec"], np.ndarray], list["RunSpec"]], Iterable[np.ndarray]]
 
 
 @dataclass(frozen=True)
@@ -150,24 +153,39 @@ def epochs_for(n: int, cfg: ConsensusConfig) -> int:
     return epochs
 
 
-def cluster_runs(X: np.ndarray, cluster: ClusterConfig, cfg: ConsensusConfig, specs: Sequence[RunSpec]) -> np.ndarray:
-    """Labels (R, n) of every run over X: shared graph when cfg.share_graph, else full independent fits."""
+def shared_run(X: np.ndarray, shared: SharedGraph, cluster: ClusterConfig, epochs: int, spec: RunSpec) -> np.ndarray:
+    """Labels of one run on the shared graph: its seeded layout, then HDBSCAN."""
+    _, clusterer = make_parts(cluster, len(X), spec.seed)
+    return clusterer.fit(_embed_shared(X, shared, spec.seed, epochs)).labels_
+
+
+def independent_run(X: np.ndarray, cluster: ClusterConfig, spec: RunSpec) -> np.ndarray:
+    """Labels of one full fit (UMAP + HDBSCAN) on the vectors plus the run's noise."""
+    Xr = X + np.random.default_rng(spec.seed).normal(0.0, spec.noise, X.shape).astype(np.float32) if spec.noise else X
+    return cluster_labels(Xr, cluster, spec.seed)
+
+
+def serial_map(fn: Callable[[RunSpec], np.ndarray], specs: list[RunSpec]) -> Iterable[np.ndarray]:
+    """The runs one after the other in this process."""
+    return map(fn, specs)
+
+
+def cluster_runs(X: np.ndarray, cluster: ClusterConfig, cfg: ConsensusConfig, specs: Sequence[RunSpec],
+                 run_map: RunMap | None = None) -> np.ndarray:
+    """Labels (R, n) of every run over X: shared graph when cfg.share_graph, else full independent fits.
+
+    `run_map(fn, specs)` runs them (results in spec order; e.g. an engine's imap: each run is seeded on its own,
+    so the labels do not depend on where it runs); serial in this process by default."""
     X = np.asarray(X, dtype=np.float32)
     n = len(X)
     if n < 3:
         return np.full((len(specs), n), OUTLIER, dtype=np.int64)
-    out = np.empty((len(specs), n), dtype=np.int64)
     if cfg.share_graph and cluster.method == "hdbscan":
-        shared = shared_graph(X, cluster, cfg.graph)
-        epochs = epochs_for(n, cfg)
-        for r, spec in enumerate(specs):
-            _, clusterer = make_parts(cluster, n, spec.seed)
-            out[r] = clusterer.fit(_embed_shared(X, shared, spec.seed, epochs)).labels_
-        return out
-    for r, spec in enumerate(specs):
-        Xr = X + np.random.default_rng(spec.seed).normal(0.0, spec.noise, X.shape).astype(np.float32) if spec.noise else X
-        out[r] = cluster_labels(Xr, cluster, spec.seed)
-    return out
+        fn = partial(shared_run, X, shared_graph(X, cluster, cfg.graph), cluster, epochs_for(n, cfg))
+    else:
+        fn = partial(independent_run, X, cluster)
+    rows = list((run_map or serial_map)(fn, list(specs)))
+    return np.stack(rows).astype(np.int64) if rows else np.empty((0, n), dtype=np.int64)
 
 
 def merge_near_duplicates(X: np.ndarray, tol: float, k: int = 8) -> np.ndarray:

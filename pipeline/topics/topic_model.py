@@ -22,7 +22,7 @@ from pipeline.topics.clustering import (
     unit_topics_frame,
 )
 from pipeline.topics.consensus import ConsensusResult, consensus_topics, runs_agreement
-from pipeline.topics.runs import distinct_by_text, run_specs
+from pipeline.topics.runs import RunMap, distinct_by_text, run_specs
 
 
 @dataclass(frozen=True)
@@ -40,11 +40,11 @@ class TopicsResult:
     runs: dict[str, Any]
 
 
-def fit_topic_model(units: pd.DataFrame, X: np.ndarray, cfg: ClusterConfig) -> TopicsResult:
-    """Consensus topics of the units (one row per unit in `X`), described by BERTopic."""
+def fit_topic_model(units: pd.DataFrame, X: np.ndarray, cfg: ClusterConfig, run_map: RunMap | None = None) -> TopicsResult:
+    """Consensus topics of the units (one row per unit in `X`), described by BERTopic; runs by `run_map`."""
     texts = units["text"].tolist()
     distinct, counts, inverse = distinct_by_text(texts, X)
-    res = consensus_topics(distinct, counts, cfg, cfg.consensus)
+    res = consensus_topics(distinct, counts, cfg, cfg.consensus, run_map=run_map)
     topics, confidence = res.topics[inverse], res.confidence[inverse]
     outlier = topics == OUTLIER
     if cfg.reduce_outliers:

@@ -156,14 +156,31 @@ def markdown(res: dict[str, Any]) -> str:
     if res.get("pipeline"):
         from bench.pipeline_bench import markdown as pipeline_markdown
 
+        pm = res.get("pipeline_machine") or m
         lines += ["", "Every stage on the seeds plus a synthetic corpus (wall s / CPU s of the stage and its children / "
-                      "peak RSS MB of the stage and its children):", "",
+                      f"peak RSS MB of the stage and its children; load {pm['loadavg_at_start']} at start):", "",
                   pipeline_markdown(res["pipeline"], res.get("pipeline_growth") or {}).rstrip()]
     v = res.get("dvc")
     if v:
         lines += ["", f"No-op `dvc repro` / `dvc status`: {v['ratio_noop_repro_over_status']} "
                       f"({v['noop_repro_seconds']} s / {v['status_seconds']} s)."]
     return "\n".join(lines) + "\n"
+
+
+PART_KEYS = {"chain": ("scaling", "corpora", "scaling_fit"), "dask": ("dask",), "embed": ("embed",),
+             "pipeline": ("pipeline", "pipeline_growth", "pipeline_machine"), "dvc": ("dvc",)}
+
+
+def merge_parts(old: dict[str, Any], new: dict[str, Any], skipped: set[str]) -> dict[str, Any]:
+    """An earlier result with the parts run now replaced (a part's machine is kept with it)."""
+    out = dict(old)
+    for part, keys in PART_KEYS.items():
+        if part not in skipped:
+            out.update({k: new[k] for k in keys if k in new})
+    if "chain" not in skipped:
+        out["machine"] = new["machine"]
+    out["total_seconds"] = new["total_seconds"]
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -183,6 +200,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="comments of the synthetic corpora every dvc.yaml stage runs on (beside the seeds)")
     ap.add_argument("--skip", default="", help="comma list of parts to skip: chain,dask,embed,dvc,pipeline")
     ap.add_argument("--out", type=Path, default=ROOT / "reports" / "bench.json")
+    ap.add_argument("--merge", action="store_true",
+                    help="keep the parts not run from the existing --out file (e.g. --skip chain,dask,embed,dvc --merge)")
     ap.add_argument("--real", type=Path, default=Path(os.environ.get("PIPELINE_REAL_DATA", ROOT.parent / "shared" / "real")))
     args = ap.parse_args(argv)
     sizes, skip = [int(s) for s in args.sizes.split(",")], set(filter(None, args.skip.split(",")))
@@ -231,6 +250,7 @@ def main(argv: list[str] | None = None) -> int:
 
             psizes = [int(s) for s in args.pipeline_sizes.split(",") if s]
             say(f"every stage on seeds + synthetic corpora of {psizes} comments:\n")
+            res["pipeline_machine"] = machine()
             res["pipeline"] = pipeline_bench(work, psizes, shape, say)
             res["pipeline_growth"] = growth(res["pipeline"])
         if "dvc" not in skip:
@@ -241,6 +261,8 @@ def main(argv: list[str] | None = None) -> int:
     res["total_seconds"] = round(time.perf_counter() - t_all, 1)
     from pipeline.common.storage import write_json, write_text
 
+    if args.merge and args.out.exists():
+        res = merge_parts(json.loads(args.out.read_text(encoding="utf-8")), res, skip)
     write_json(res, args.out)
     write_text(markdown(res), args.out.with_suffix(".md"))
     say(f"total {res['total_seconds']} s; wrote {args.out} and {args.out.with_suffix('.md')}\n")

@@ -158,3 +158,16 @@ def test_real_html_pages_conserve(real_dir: Path) -> None:
         result = conserve(files)
         assert result["balanced"], result["unbalanced"]
         assert (result["files"], result["utterances"]) == (n_files, n_utts)
+
+
+def test_by_source_splits_once_and_gives_an_empty_frame_for_unknown_sources():
+    import pandas as pd
+
+    from pipeline.checks.conservation_cli import by_source
+
+    t = pd.DataFrame({"source_file": ["a.txt", "b.txt", "a.txt"], "n": [1, 2, 3]})
+    of = by_source(t, "source_file")
+    assert of("a.txt")["n"].tolist() == [1, 3]
+    assert of("b.txt")["n"].tolist() == [2]
+    missing = of("c.txt")
+    assert missing.empty and missing.columns.tolist() == ["source_file", "n"]

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import pandas as pd
 
 from pipeline.checks.conservation import check_clean, check_file, imbalance_problems, summarize
 from pipeline.common.config import Params
@@ -34,6 +37,13 @@ def parser() -> argparse.ArgumentParser:
     return ap
 
 
+def by_source(table: pd.DataFrame, column: str) -> Callable[[str], pd.DataFrame]:
+    """source -> that source's rows of `table` (an empty frame with the same columns when it has none)."""
+    groups = {str(k): g for k, g in table.groupby(column, sort=False)}
+    empty = table.iloc[:0]
+    return lambda source: groups.get(source, empty)
+
+
 def run(args: argparse.Namespace, params: Params) -> int:
     """Count the items of every source file against the tables; an unbalanced file is a problems row and a warning
     (exit 1 only with conservation.strict: one doubtful page must not stop the whole pipeline)."""
@@ -44,6 +54,9 @@ def run(args: argparse.Namespace, params: Params) -> int:
     clean = read_table((args.clean), CLEAN_UTTERANCES)
     removals = read_table((args.removals), REMOVALS)
     fmt_of = dict(zip(docs.source_file, docs.format, strict=True))
+    # each file's rows, split once (filtering the whole tables per file grows with files x rows)
+    utts_of, probs_of, skipped_of = (by_source(t, c) for t, c in ((utts, "source_file"), (probs, "source"),
+                                                                  (skipped, "source_file")))
     metrics: dict[str, Any] = {}
     for corpus in sorted(set(utts.corpus) | set(probs.corpus)):
         sources = sorted(set(utts.source_file[utts.corpus == corpus]) | set(probs.source[probs.corpus == corpus]))
@@ -58,7 +71,7 @@ def run(args: argparse.Namespace, params: Params) -> int:
                     text = decode(data)[0]
                 except DecodeError:
                     text = None
-            rows.append(check_file(src, fmt or "unknown", text, utts, probs, skipped,
+            rows.append(check_file(src, fmt or "unknown", text, utts_of(src), probs_of(src), skipped_of(src),
                                    params.ingest.exports.wxr_post_types))
         u = utts[utts.corpus == corpus]
         metrics[corpus] = summarize(rows, check_clean(u, clean[clean.corpus == corpus],

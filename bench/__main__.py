@@ -158,7 +158,7 @@ def markdown(res: dict[str, Any]) -> str:
 
         pm = res.get("pipeline_machine") or m
         lines += ["", "Every stage on the seeds plus a synthetic corpus (wall s / CPU s of the stage and its children / "
-                      f"peak RSS MB of the stage and its children; load {pm['loadavg_at_start']} at start):", "",
+                      f"peak RSS MB of the stage and its children; {pm['cpu']}, load {pm['loadavg_at_start']} at start):", "",
                   pipeline_markdown(res["pipeline"], res.get("pipeline_growth") or {}).rstrip()]
     v = res.get("dvc")
     if v:

@@ -4,11 +4,14 @@ BERTopic -> topic tables, figures, saved model, metrics of the topics and of the
 from __future__ import annotations
 
 import argparse
+import contextlib
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from pipeline.common.config import ClusterConfig, EmbedConfig, Params
@@ -25,6 +28,7 @@ from pipeline.common.schema import (
 from pipeline.common.stage import EXIT_INPUT, command_parser, run_command
 from pipeline.common.storage import read_table, write_json, write_table, write_text
 from pipeline.topics.clustering import units_with_vectors
+from pipeline.topics.runs import RunSpec
 from pipeline.topics.topic_model import fit_topic_model
 
 FIGURES = ("topics_map", "topics_barchart", "topics_hierarchy")
@@ -83,8 +87,12 @@ def run(args: argparse.Namespace, params: Params) -> int:
         sys.stderr.write(f"cluster: {args.units} has {len(units)} units, too few to cluster\n")
         return EXIT_INPUT
     write_table(problems, PROBLEMS, args.problems)
-    with open_engine(params.engine) as engine:
-        res = fit_topic_model(units, X, cfg, lambda fn, specs: engine.imap(fn, specs, len(specs), "topic runs", "run"))
+    with contextlib.ExitStack() as stack:  # the engine starts only if the runs are handed to it (a large corpus)
+        def on_engine(fn: Callable[[RunSpec], np.ndarray], specs: list[RunSpec]) -> list[np.ndarray]:
+            engine = stack.enter_context(open_engine(params.engine))
+            return list(engine.imap(fn, specs, len(specs), "topic runs", "run"))
+
+        res = fit_topic_model(units, X, cfg, on_engine)
     write_table(res.unit_topics, UNIT_TOPICS, args.unit_topics)
     write_table(res.topics, TOPICS, args.topics)
     write_table(res.hierarchy, TOPIC_HIERARCHY, args.hierarchy)

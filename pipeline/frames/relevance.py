@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.common.config import RELEVANCE_LEVELS, ConfigError, RelevanceConfig
+from pipeline.frames.batch import unit_rows
 
 # level -> feature column it thresholds
 LEVEL_COLUMNS = {"thread": "thread_cos", "utterance": "utterance_cos", "unit": "unit_cos",
@@ -56,13 +57,6 @@ def load_topic(codebook: Mapping[str, Any], source: str = "codebook") -> Topic:
         raise ConfigError(f"{source}: topic.evidence_concepts {unknown} are not ids under 'concepts'")
     return Topic(str(spec.get("label", "topic")), str(spec["description"]),
                  tuple(map(str, spec.get("examples") or ())), evidence)
-
-
-def unit_rows(x: np.ndarray) -> np.ndarray:
-    """Rows scaled to unit length (zero rows stay zero)."""
-    x = np.asarray(x, dtype=np.float64)
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    return x / np.where(norms == 0, 1.0, norms)
 
 
 def topic_prototype(topic: Topic, embed: Callable[[list[str]], np.ndarray]) -> np.ndarray:

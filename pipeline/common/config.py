@@ -207,6 +207,20 @@ class HtmlConfig(_Section):
         r"/(user|users|u|member|members|profile|profiles|people|benutzer|mitglied|autor|author)/"
         r"|[?&](user|uid|userid|u)=|/u\d+(?:[/?#-]|$)|/~\w", description=(
             "Regex matched against a link's href: a link to a user profile (the author of a block)."))
+    typed_comment_types: tuple[str, ...] = Field(("Comment", "UserComments"), description=(
+        "Types whose elements are comments the page declares itself (microdata itemtype, RDFa typeof; compared "
+        "by local name: schema.org/Comment, schema:Comment, sioct:Comment); read before the cue and block "
+        "finders, which replace them only when they find more than typed_override_ratio times as many plus 2. "
+        "Empty: off (html_typed.py)."))
+    typed_override_ratio: float = Field(2.0, description=(
+        "The heuristic finders' comments replace the typed ones when they are more than this many times as many "
+        "plus 2 (the types then cover only a part of the thread; related-article teasers do not reach it)."))
+    typed_author_props: tuple[str, ...] = Field(("author", "creator", "has_creator"), description=(
+        "Property local names (itemprop/property/rel) of a typed comment's author; a `name` property inside wins."))
+    typed_date_props: tuple[str, ...] = Field(("dateCreated", "datePublished", "commentTime", "created", "date"),
+                                              description="Property local names of a typed comment's date.")
+    typed_text_props: tuple[str, ...] = Field(("text", "commentText", "encoded"), description=(
+        "Property local names of a typed comment's text (schema:text, content:encoded)."))
     method: Literal["learned", "cues", "combined"] = Field("combined", description=(
         "Which comment finder: cues (html_comments.py), learned (the block classifier, html_learned.py), or "
         "combined (the cue finder's comments unless the block classifier finds more than combine_ratio times as "

@@ -34,6 +34,7 @@ from pipeline.ingest.adapters.html_learned import find_comments_learned
 from pipeline.ingest.adapters.html_model import BlockModel, load_model
 from pipeline.ingest.adapters.html_signs import missing_detail
 from pipeline.ingest.adapters.html_talk import find_talk_page
+from pipeline.ingest.adapters.html_typed import find_comments_typed
 
 _OPEN = re.compile(r"<(html|body)[\s>]", re.I)
 _CLOSE = re.compile(r"</(html|body)\s*>", re.I)
@@ -126,18 +127,28 @@ def _row(source: Source, did: str, uid: str, parent: str | None, position: int, 
 
 
 def _find(root: lxml_html.HtmlElement, params: IngestConfig, model: BlockModel | None) -> tuple[list[Found], PageIndex]:
-    """The page's comments (ingest.html.method): the cue-based finder, the learned block classifier, or
-    combined (the cue finder, unless the block classifier finds clearly more: > combine_ratio x + 2, or
-    about as many (0.8x or more, cues 2+) with clearly more name-like authors: +0.3 of the comments)."""
+    """The page's comments: the ones it declares (html_typed) unless the finder below finds many more
+    (> typed_override_ratio x + 2: the types cover a part of the thread); the finder is ingest.html.method: the cue-based finder, the learned block
+    classifier, or combined (the cue finder, unless the block classifier finds clearly more: > combine_ratio x
+    + 2, or about as many (0.8x or more, cues 2+) with clearly more name-like authors: +0.3 of the comments)."""
     pi = index_page(root, params.html)
+    typed = find_comments_typed(pi, params.html)
+    found = _heuristic(root, pi, params, model)
+    if typed and len(found) <= params.html.typed_override_ratio * len(typed) + 2:
+        return typed, pi
+    return found, pi
+
+
+def _heuristic(root: lxml_html.HtmlElement, pi: PageIndex, params: IngestConfig, model: BlockModel | None) -> list[Found]:
+    """The comments of the configured heuristic finder (cues, learned or combined)."""
     cues = find_comments(root, params.html) if params.html.method in ("cues", "combined") else []
     if params.html.method == "cues":
-        return cues, pi
+        return cues
     learned = find_comments_learned(root, params.html, model or load_model(params.html.block_model), lambda r, c: pi)
     if params.html.method == "combined" and len(learned) <= params.html.combine_ratio * len(cues) + 2 \
             and not (len(cues) >= 2 and len(learned) >= 0.8 * len(cues) and _named(learned) >= _named(cues) + 0.3):
-        return cues, pi
-    return learned, pi
+        return cues
+    return learned
 
 
 def _named(found: list[Found]) -> float:

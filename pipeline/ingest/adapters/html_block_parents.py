@@ -1,4 +1,7 @@
-"""Parents of learned comment blocks from marks on the page: depth marks and data-*parent* attributes.
+"""Parents of found comments (either finder): DOM nesting, data-*parent* attributes and depth marks.
+
+`thread_parents` is the one resolver: html_thread's containment and child-list rules, then data-*parent*
+attributes, then a page wrapper's children set free, then depth marks (with use_indentation).
 
 Depth marks on a comment's element or its wrappers: data-depth/level attributes, depth-N/level-N classes,
 an `indented` class, left padding/margin in px, indent attributes and spacer images; they nest comments
@@ -12,8 +15,8 @@ import re
 
 from lxml import html as lxml_html
 
-from pipeline.ingest.adapters.html_blocks import PageIndex
-from pipeline.ingest.adapters.html_thread import indent_parents
+from pipeline.ingest.adapters.html_dom import DomIndex
+from pipeline.ingest.adapters.html_thread import indent_parents, parents_of
 
 El = lxml_html.HtmlElement
 _LEVEL_CLASS = re.compile(r"(?:depth|level|lvl)[-_]*(\d+)$", re.I)
@@ -23,7 +26,7 @@ _DATA_PARENT = re.compile(r"^data-[\w-]*parent[\w-]*$", re.I)
 _DATA_ID = re.compile(r"^data-(?:[\w-]*-)?id$", re.I)
 
 
-def level_marks(pi: PageIndex, block: El, el: El) -> dict[str, int]:
+def level_marks(ix: DomIndex, block: El, el: El) -> dict[str, int]:
     """Depth marks of a comment: on its element, up to its block and three wrappers above, or two levels inside."""
     out: dict[str, int] = {}
     chain = [el]
@@ -52,9 +55,9 @@ def level_marks(pi: PageIndex, block: El, el: El) -> dict[str, int]:
         m = _STYLE.search(node.get("style") or "")
         if m:
             out.setdefault("style", int(m.group(1)))
-    limit = pi.ix.order[el] + 12  # before the comment's element, or among its first elements
+    limit = ix.order[el] + 12  # before the comment's element, or among its first elements
     for node in block.iter():
-        if not isinstance(node.tag, str) or pi.ix.order.get(node, 0) > limit:
+        if not isinstance(node.tag, str) or ix.order.get(node, 0) > limit:
             break
         if (node.get("indent") or "").isdigit():
             out.setdefault("attr", int(node.get("indent")))
@@ -111,3 +114,24 @@ def data_parents(blocks: list[El], elements: list[El], parents: list[int | None]
             hit = next((own[v] for v in vs if v in own and own[v] != k), None)
             out[k] = hit
     return out
+
+
+def thread_parents(ix: DomIndex, blocks: list[El], els: list[El], kinds: list[str],
+                   use_indentation: bool) -> list[int | None]:
+    """Parent index (or None) of each found item: DOM nesting, data-*parent* attributes, then depth marks."""
+    parents = data_parents(blocks, els, parents_of(blocks, kinds))
+    n = len(parents)
+    for k in range(n):  # a block holding most others is a page wrapper (a post row, a widget), not their parent
+        kids = [j for j in range(n) if parents[j] == k]
+        if n >= 6 and len(kids) >= 0.5 * n:
+            for j in kids:
+                parents[j] = None
+    if use_indentation:
+        comments = [k for k, kind in enumerate(kinds) if kind == "comment"]
+        marks = [level_marks(ix, blocks[k], els[k]) for k in comments]
+        sub = level_parents(marks, [parents[k] if parents[k] is None or kinds[parents[k]] == "comment" else None
+                                    for k in comments])
+        for m, k in enumerate(comments):
+            if parents[k] is None or kinds[parents[k]] == "comment":
+                parents[k] = comments[sub[m]] if sub[m] is not None else None
+    return parents

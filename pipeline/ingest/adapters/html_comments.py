@@ -1,14 +1,15 @@
 """Platform-independent comment threads in HTML: repeated blocks that hold an author, a date and a body.
 
 Method (no per-site selectors): (1) author elements are the innermost elements carrying an author cue
-(class/id/itemprop token such as author, vcard, fn, user; or <cite>) with a short text; (2) from each
+(class/id/itemprop token such as author, vcard, fn, user; or <cite>) with a short text, outside quotations; (2) from each
 author element we climb to the lowest ancestor whose *own* content (side subtrees holding other authors
 left out) also holds a date element (<time>, a date cue, or a short date-like text) and body text; where
 the header and the body are sibling elements (dt/dd layouts) the body sibling is paired with it; (3) such
 cores are kept when a comment cue sits on them or their ancestors, or when their tag/class signature
 repeats; (4) each core is lifted to its block (stopping at repeated same-signature siblings); a comment's
 parent is the nearest other block containing it, or the comment block just before the child list that
-holds it. Pingbacks/trackbacks are elements with a pingback cue or a `Pingback:` text prefix.
+holds it, then data-*parent* attributes and depth marks (html_block_parents.thread_parents, shared with the
+block classifier). Pingbacks/trackbacks are elements with a pingback cue or a `Pingback:` text prefix.
 """
 
 from __future__ import annotations
@@ -22,8 +23,16 @@ from lxml import html as lxml_html
 
 from pipeline.common.config import HtmlConfig
 from pipeline.common.textnorm import normalize_text
-from pipeline.ingest.adapters.html_dom import Cues, DomIndex, iso_date, render_text, signature
-from pipeline.ingest.adapters.html_thread import dom_id, indent, indent_parents, lift, parents_of
+from pipeline.ingest.adapters.html_block_parents import thread_parents
+from pipeline.ingest.adapters.html_dom import (
+    Cues,
+    DomIndex,
+    iso_date,
+    quoted,
+    render_text,
+    signature,
+)
+from pipeline.ingest.adapters.html_thread import dom_id, lift
 
 El = lxml_html.HtmlElement
 _TOP = ("body", "html")
@@ -84,7 +93,8 @@ class _Finder:
             if i in self.ix.excluded:
                 continue
             cited = el.tag == "cite" and not any(a.tag in ("blockquote", "q", "p") for a in el.iterancestors())
-            if (cited or self.cue["author"].match(el)) and 0 < len(self.author_text(el)) <= self.cfg.max_author_chars:
+            if (cited or self.cue["author"].match(el)) and not quoted(el) \
+                    and 0 < len(self.author_text(el)) <= self.cfg.max_author_chars:
                 cands.append(i)
         inner = [i for k, i in enumerate(cands) if not (k + 1 < len(cands) and cands[k + 1] <= self.ix.end[i])]
         return [self.ix.elements[i] for i in inner]
@@ -248,9 +258,8 @@ def find_comments(root: El, cfg: HtmlConfig) -> list[Found]:
     items = {e for e, _ in entries}
     comment_idx = sorted(f.ix.order[e] for e, c in entries if c is not None)
     blocks = [lift(f.ix, e, item_idx, items, comment_idx) for e, _ in entries]
-    parents = parents_of(blocks, ["comment" if c is not None else "pingback" for _, c in entries])
-    if cfg.use_indentation:
-        parents = indent_parents([indent(f.ix, b, e) for b, (e, _) in zip(blocks, entries, strict=True)], parents)
+    parents = thread_parents(f.ix, blocks, [e for e, _ in entries],
+                             ["comment" if c is not None else "pingback" for _, c in entries], cfg.use_indentation)
     out: list[Found] = []
     for k, ((el, core), parent) in enumerate(zip(entries, parents, strict=True)):
         depth, up, seen = 1, parent, {k}

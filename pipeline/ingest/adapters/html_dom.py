@@ -56,6 +56,17 @@ def signature(el: lxml_html.HtmlElement) -> tuple[str, str]:
     return (str(el.tag), first)
 
 
+def quoted(el: lxml_html.HtmlElement, top: lxml_html.HtmlElement | None = None) -> bool:
+    """Whether an element sits in a quotation (blockquote, q, a quote/bbcodeblock class) below `top`: a
+    quoted post's attribution ("X said:") names the quoted author, not the comment's."""
+    for a in el.iterancestors():
+        if a is top:
+            return False
+        if a.tag in ("blockquote", "q") or any(p in ("quote", "bbcodeblock") for p in (a.get("class") or "").lower().split()):
+            return True
+    return False
+
+
 class DomIndex:
     """Document order and subtree extents of every element (comments and PIs skipped)."""
 

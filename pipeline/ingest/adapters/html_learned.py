@@ -19,12 +19,12 @@ from lxml import html as lxml_html
 
 from pipeline.common.config import HtmlConfig
 from pipeline.common.textnorm import normalize_text
-from pipeline.ingest.adapters.html_block_parents import data_parents, level_marks, level_parents
+from pipeline.ingest.adapters.html_block_parents import thread_parents
 from pipeline.ingest.adapters.html_blocks import PageIndex, candidates, index_page, norm_text
 from pipeline.ingest.adapters.html_comments import Found, _date_value
-from pipeline.ingest.adapters.html_dom import Cues, render_text
+from pipeline.ingest.adapters.html_dom import Cues, quoted, render_text
 from pipeline.ingest.adapters.html_model import BlockModel, select
-from pipeline.ingest.adapters.html_thread import dom_id, lift, parents_of
+from pipeline.ingest.adapters.html_thread import dom_id, lift
 
 El = lxml_html.HtmlElement
 _ACTION_CHARS = 60  # a skip-cued part longer than this is content, not an action bar
@@ -53,15 +53,6 @@ class _Fields:
         return block <= i <= pi.ix.end[block] and i not in pi.excluded and not any(
             n <= i <= pi.ix.end[n] for n in nested)
 
-    def _quoted(self, el: El, top: El) -> bool:
-        """Whether an element sits in a quotation below the block element `top`."""
-        for a in el.iterancestors():
-            if a is top:
-                return False
-            if a.tag in ("blockquote", "q") or any(p in ("quote", "bbcodeblock") for p in (a.get("class") or "").lower().split()):
-                return True
-        return False
-
     def author(self, block: int, nested: list[int]) -> tuple[El | None, str | None]:
         """The author element and its display name."""
         pi, top = self.pi, self.pi.ix.elements[block]
@@ -73,7 +64,7 @@ class _Fields:
                 if not self.own(i, block, nested) or (flag == "author" and pi.count("author", i) > 1):
                     continue  # innermost author elements only
                 el = pi.ix.elements[i]
-                if self._quoted(el, top):
+                if quoted(el, top):
                     continue
                 name = self.suffix.sub("", " ".join(render_text(el, lambda n, top=el: n is not top and (
                     self.skip.match(n) or self.menu.match(n) or n.tag in _NOT_BODY or n in dates)).split())).strip()
@@ -166,22 +157,7 @@ def comments_from_blocks(pi: PageIndex, cfg: HtmlConfig, chosen: list[int], ping
     items = set(els)
     comment_idx = [i for i, k in zip(chosen, kinds, strict=True) if k == "comment"]
     blocks = [lift(pi.ix, e, item_idx, items, comment_idx) for e in els]
-    parents = parents_of(blocks, kinds)
-    parents = data_parents(blocks, els, parents)
-    n = len(parents)
-    for k in range(n):  # a block holding most others is a page wrapper (a post row, a widget), not their parent
-        kids = [j for j in range(n) if parents[j] == k]
-        if n >= 6 and len(kids) >= 0.5 * n:
-            for j in kids:
-                parents[j] = None
-    if cfg.use_indentation:
-        comments = [k for k, kind in enumerate(kinds) if kind == "comment"]
-        marks = [level_marks(pi, blocks[k], els[k]) for k in comments]
-        sub = level_parents(marks, [parents[k] if parents[k] is None or kinds[parents[k]] == "comment" else None
-                                    for k in comments])
-        for n, k in enumerate(comments):
-            if parents[k] is None or kinds[parents[k]] == "comment":
-                parents[k] = comments[sub[n]] if sub[n] is not None else None
+    parents = thread_parents(pi.ix, blocks, els, kinds, cfg.use_indentation)
     out: list[Found] = []
     for k, i in enumerate(chosen):
         if kinds[k] == "pingback":

@@ -53,25 +53,6 @@ def parents_of(blocks: list[El], kinds: list[str]) -> list[int | None]:
     return out
 
 
-_STYLE_INDENT = re.compile(r"(?:margin|padding)-left\s*:\s*(\d+)\s*px", re.I)
-
-
-def indent(ix: DomIndex, block: El, core: El) -> int | None:
-    """Visual indentation written before a comment's own element: an `indent` attribute, a left
-    margin/padding in px, or a spacer image's width (table-layout threads such as Hacker News)."""
-    for el in block.iter():
-        if not isinstance(el.tag, str) or ix.order[el] > ix.order[core]:
-            break
-        if (el.get("indent") or "").isdigit():
-            return int(el.get("indent"))
-        m = _STYLE_INDENT.search(el.get("style") or "")
-        if m:
-            return int(m.group(1))
-        if el.tag == "img" and (el.get("width") or "").isdigit() and el.get("height") in ("0", "1"):
-            return int(el.get("width"))
-    return None
-
-
 def indent_parents(indents: list[int | None], parents: list[int | None]) -> list[int | None]:
     """Parents from indentation for the comments the DOM leaves top-level, when they are indented."""
     top = [i for i, p in enumerate(parents) if p is None]

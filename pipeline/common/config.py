@@ -221,6 +221,10 @@ class HtmlConfig(_Section):
                                               description="Property local names of a typed comment's date.")
     typed_text_props: tuple[str, ...] = Field(("text", "commentText", "encoded"), description=(
         "Property local names of a typed comment's text (schema:text, content:encoded)."))
+    embedded_reply_cues: tuple[str, ...] = Field(("reply",), description=(
+        "Cues (matched like author_cues) of a reply printed inside its parent comment's box (a blog owner's "
+        "answer): such an element with a dated line naming someone and other text becomes a reply comment "
+        "(html_embedded.py). Empty: off."))
     method: Literal["learned", "cues", "combined"] = Field("combined", description=(
         "Which comment finder: cues (html_comments.py), learned (the block classifier, html_learned.py), or "
         "combined (the cue finder's comments unless the block classifier finds more than combine_ratio times as "

@@ -7,7 +7,8 @@ extracted comment's text, the nearest one after the previous match first; (3) it
 unmatched comments between the neighbouring matches, the one with the same author (or, for a null gold
 author, with no author / "[deleted]"). Recall = matched / expected items, precision = matched /
 extracted comments; author and parent accuracy are over matched items (parent right when the
-extracted parent is the match of the gold parent, or both are top-level). Pages without comments count
+extracted parent is the match of the gold parent, or both are top-level); text accuracy is over matched items
+with a text key: the extracted text holds the item's key (an id match with the wrong body counts wrong). Pages without comments count
 their false comments. Leave-one-platform-out (`lopo`): the block model (vocabulary, coefficients) is
 fitted without the held-out platform's pages and applied to them; fit numbers use the model fitted on all.
 """
@@ -109,11 +110,15 @@ def score_page(utterances: list[dict[str, Any]], expected: dict[str, Any],
     got = match(comments, items)
     index = {c["utterance_id"]: j for j, c in enumerate(comments)}
     key = _item_keys(items)
-    author_ok = parent_ok = 0
+    author_ok = parent_ok = text_checked = text_ok = 0
     for k, (it, j) in enumerate(zip(items, got, strict=True)):
         if j is None:
             continue
         author_ok += same_author(comments[j].get("author"), it)
+        keys = item_keys(it)
+        if keys:  # the body is right when the extracted text holds the item's text (or its own, without quotes)
+            text_checked += 1
+            text_ok += any(Windows(norm_text(comments[j].get("text") or "")).holds(want) for want in keys)
         want = key.get(str(it["parent"])) if it.get("parent") else None
         have = index.get(comments[j].get("parent_id"))
         parent_ok += (want is None and have is None) or (want is not None and have is not None and got[want] == have)
@@ -123,7 +128,7 @@ def score_page(utterances: list[dict[str, Any]], expected: dict[str, Any],
     return {
         "group": expected.get("group"), "platform": expected.get("platform_key") or "unknown",
         "expected": len(items), "found": len(comments), "matched": sum(j is not None for j in got),
-        "author_ok": author_ok, "parent_ok": parent_ok,
+        "author_ok": author_ok, "parent_ok": parent_ok, "text_checked": text_checked, "text_ok": text_ok,
         "pingbacks_expected": int(expected.get("pingbacks", 0) or 0),
         "pingbacks_found": sum(u["kind"] == "pingback" for u in utterances),
         "false_comments": len(comments) if not items else 0,
@@ -136,13 +141,14 @@ def score_page(utterances: list[dict[str, Any]], expected: dict[str, Any],
 def rates(pages: list[dict[str, Any]]) -> dict[str, Any]:
     """Summed counts and rates over pages (micro)."""
     s = {k: sum(int(p[k]) for p in pages) for k in ("expected", "found", "matched", "author_ok", "parent_ok",
-                                                    "false_comments")}
+                                                    "text_checked", "text_ok", "false_comments")}
     s["pages"] = len(pages)
     s["empty_pages"] = sum(bool(p["empty_page"]) for p in pages)
     s["recall"] = round(s["matched"] / s["expected"], 4) if s["expected"] else None
     s["precision"] = round(s["matched"] / s["found"], 4) if s["found"] else (1.0 if s["expected"] else None)
     s["author_accuracy"] = round(s["author_ok"] / s["matched"], 4) if s["matched"] else None
     s["parent_accuracy"] = round(s["parent_ok"] / s["matched"], 4) if s["matched"] else None
+    s["text_accuracy"] = round(s["text_ok"] / s["text_checked"], 4) if s["text_checked"] else None
     s["warnings_right"] = sum(p["warned"] == p["should_warn"] for p in pages)
     return s
 
@@ -157,16 +163,17 @@ def summary(platforms: dict[str, dict[str, Any]], exclude: tuple[str, ...] = ())
     """Micro (summed over items) and macro (mean over platforms with items) rates."""
     use = {k: v for k, v in platforms.items() if k not in exclude}
     micro = {k: sum(v[k] for v in use.values()) for k in ("expected", "found", "matched", "author_ok", "parent_ok",
-                                                          "false_comments")}
+                                                          "text_checked", "text_ok", "false_comments")}
     out: dict[str, Any] = {"platforms": len(use), "micro": {
         "recall": round(micro["matched"] / max(1, micro["expected"]), 4),
         "precision": round(micro["matched"] / max(1, micro["found"]), 4),
         "author_accuracy": round(micro["author_ok"] / max(1, micro["matched"]), 4),
         "parent_accuracy": round(micro["parent_ok"] / max(1, micro["matched"]), 4),
+        "text_accuracy": round(micro["text_ok"] / max(1, micro["text_checked"]), 4),
         "false_comments_on_empty_pages": micro["false_comments"], **micro}}
     macro: dict[str, float] = {}
-    for m in ("recall", "precision", "author_accuracy", "parent_accuracy"):
-        vals = [v[m] for v in use.values() if v[m] is not None and v["expected"]]
+    for m in ("recall", "precision", "author_accuracy", "parent_accuracy", "text_accuracy"):
+        vals = [v[m] for v in use.values() if v.get(m) is not None and v["expected"]]
         macro[m] = round(statistics.fmean(vals), 4) if vals else 0.0
     out["macro"] = macro
     out["below_target"] = sorted(k for k, v in use.items() if v["expected"] and (

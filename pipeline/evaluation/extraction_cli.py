@@ -135,6 +135,7 @@ def table(result: dict[str, Any]) -> str:
                      f"false comments on empty pages {s['micro']['false_comments_on_empty_pages']}; macro recall "
                      f"{s['macro']['recall']:.3f} precision {s['macro']['precision']:.3f} author "
                      f"{s['macro']['author_accuracy']:.3f} parent {s['macro']['parent_accuracy']:.3f} "
+                     f"text {s['macro']['text_accuracy']:.3f} (micro {s['micro']['text_accuracy']:.3f}) "
                      f"({s['platforms']} platforms; below 0.95: {', '.join(s['below_target']) or 'none'})")
     if result.get("skipped"):
         lines.append(f"not in the summary (own extractor): {', '.join(result['skipped'])}")

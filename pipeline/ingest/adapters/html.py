@@ -30,6 +30,7 @@ from pipeline.ingest.adapters.base import Parsed, Source, SourceError, doc_id, u
 from pipeline.ingest.adapters.html_blocks import PageIndex, index_page
 from pipeline.ingest.adapters.html_comments import Found, find_comments
 from pipeline.ingest.adapters.html_dom import DomIndex, SpanLocator, iso_date
+from pipeline.ingest.adapters.html_embedded import embedded_replies
 from pipeline.ingest.adapters.html_learned import find_comments_learned
 from pipeline.ingest.adapters.html_model import BlockModel, load_model
 from pipeline.ingest.adapters.html_signs import missing_detail
@@ -132,7 +133,7 @@ def _find(root: lxml_html.HtmlElement, params: IngestConfig, model: BlockModel |
     classifier, or combined (the cue finder, unless the block classifier finds clearly more: > combine_ratio x
     + 2, or about as many (0.8x or more, cues 2+) with clearly more name-like authors: +0.3 of the comments)."""
     pi = index_page(root, params.html)
-    typed = find_comments_typed(pi, params.html)
+    typed = embedded_replies(find_comments_typed(pi, params.html), params.html)
     found = _heuristic(root, pi, params, model)
     if typed and len(found) <= params.html.typed_override_ratio * len(typed) + 2:
         return typed, pi
@@ -140,11 +141,13 @@ def _find(root: lxml_html.HtmlElement, params: IngestConfig, model: BlockModel |
 
 
 def _heuristic(root: lxml_html.HtmlElement, pi: PageIndex, params: IngestConfig, model: BlockModel | None) -> list[Found]:
-    """The comments of the configured heuristic finder (cues, learned or combined)."""
-    cues = find_comments(root, params.html) if params.html.method in ("cues", "combined") else []
+    """The comments of the configured heuristic finder (cues, learned or combined), each with the replies
+    embedded in comment boxes (html_embedded) before they are compared."""
+    cues = embedded_replies(find_comments(root, params.html), params.html) if params.html.method in ("cues", "combined") else []
     if params.html.method == "cues":
         return cues
-    learned = find_comments_learned(root, params.html, model or load_model(params.html.block_model), lambda r, c: pi)
+    learned = embedded_replies(find_comments_learned(root, params.html, model or load_model(params.html.block_model),
+                                                     lambda r, c: pi), params.html)
     if params.html.method == "combined" and len(learned) <= params.html.combine_ratio * len(cues) + 2 \
             and not (len(cues) >= 2 and len(learned) >= 0.8 * len(cues) and _named(learned) >= _named(cues) + 0.3):
         return cues

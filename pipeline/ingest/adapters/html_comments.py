@@ -189,7 +189,7 @@ class _Finder:
             if date is None:
                 continue
             text = self._body(x, box, date, side)
-            if text:
+            if re.search(r"[^\W\d_]", text):  # a word, not only a floor number ("#1") or punctuation
                 return _Core(x, None, a, date, text)
             nxt = x.getnext()
             while nxt is not None and not isinstance(nxt.tag, str):

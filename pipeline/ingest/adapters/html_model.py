@@ -113,10 +113,12 @@ def load_model(path: str | Path | None = None) -> BlockModel:
 
 def select(pi: PageIndex, cands: list[int], probs: list[float], threshold: float) -> list[int]:
     """Candidates above the threshold, one per comment: a block whose text is almost all inside other
-    selected blocks is a wrapper and is dropped, unless its one inner block lacks the author/date it has."""
+    selected blocks is a wrapper and is dropped, unless its one inner block lacks the author/date it has; a
+    header a comment opens with is part of it, and so is every other block of that header's markup."""
     prob = dict(zip(cands, probs, strict=True))
     chosen = sorted(i for i, p in zip(cands, probs, strict=True) if p >= threshold)
     keep = set(chosen)
+    headers: dict[tuple[str, str], tuple[str, str]] = {}  # signature of a header -> of the comment it opens
     for a in sorted(chosen, key=lambda i: pi.depth[i], reverse=True):  # innermost first
         if a not in keep:
             continue
@@ -124,9 +126,11 @@ def select(pi: PageIndex, cands: list[int], probs: list[float], threshold: float
         top = [b for b in inner if not any(c != b and c < b <= pi.ix.end[c] for c in inner)]
         if not top:
             continue
-        for b in top:  # quoted posts and author-less parts (a body, a header) are part of the comment around them
-            if (_quoted(pi, b, a) or _marks(pi, b) == 0 < _marks(pi, a)) and b in keep:
+        for b in top:  # quoted posts, author-less parts and the header it opens with are part of the comment
+            if (_quoted(pi, b, a) or _marks(pi, b) == 0 < _marks(pi, a) or _opens(pi, b, a)) and b in keep:
                 keep.discard(b)
+                if _opens(pi, b, a):
+                    headers[pi.sig[b]] = pi.sig[a]
         top = [b for b in top if b in keep]
         if not top:
             continue
@@ -137,7 +141,30 @@ def select(pi: PageIndex, cands: list[int], probs: list[float], threshold: float
             keep.discard(top[0] if (_marks(pi, a), prob[a]) > (_marks(pi, top[0]), prob[top[0]]) else a)
         else:
             keep.discard(a)
-    return _merge_halves(pi, sorted(keep))
+    return _merge_halves(pi, _lone_headers(pi, sorted(keep), headers))
+
+
+def _opens(pi: PageIndex, b: int, a: int) -> bool:
+    """True when block b is the header block a opens with: a's text starts with b's, b holds no paragraph,
+    and more of a's text follows it than b holds (a reply comes after its parent's own text, never first)."""
+    return pi.start[b] == pi.start[a] and pi.count("p", b) == 0 and pi.text_len(b) < pi.text_len(a) - pi.text_len(b)
+
+
+def _lone_headers(pi: PageIndex, kept: list[int], headers: dict[tuple[str, str], tuple[str, str]]) -> list[int]:
+    """A kept block with a header's signature, outside the comments that header opens, becomes its nearest
+    ancestor with that comment's signature; without one (a post's byline in the same markup) it is dropped."""
+    if not headers:
+        return kept
+    out: list[int] = []
+    for b in kept:
+        if pi.sig[b] not in headers:
+            out.append(b)
+            continue
+        want = headers[pi.sig[b]]
+        up = next((pi.ix.order[x] for x in pi.ix.elements[b].iterancestors() if pi.sig[pi.ix.order[x]] == want), None)
+        if up is not None and up not in out:
+            out.append(up)
+    return sorted(set(out))
 
 
 def _merge_halves(pi: PageIndex, kept: list[int]) -> list[int]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import bisect
-import re
 
 from lxml import html as lxml_html
 

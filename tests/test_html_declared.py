@@ -1,0 +1,223 @@
+"""HTML comments beyond repeated-block cues: declared (microdata/RDFa) comments, quoted attributions, headers
+a comment opens with, replies embedded in a comment's box, and the text check of the extraction evaluation."""
+
+from __future__ import annotations
+
+from pipeline.common.config import IngestConfig
+from pipeline.evaluation.extraction import score_page
+from pipeline.evaluation.textkey import text_key
+from pipeline.ingest.adapters.base import Source
+from pipeline.ingest.adapters.html import ADAPTER
+from pipeline.ingest.adapters.html_blocks import index_page
+from pipeline.ingest.adapters.html_model import select
+from pipeline.ingest.adapters.html_typed import local_names
+
+ARTICLE = "<article><h1>Social CRM is not a tool</h1><p>{}</p></article>".format(" ".join(["Strategy first."] * 40))
+
+
+def rows(body: str, cfg: IngestConfig | None = None) -> list[tuple]:
+    """(local id, local parent, depth, author, date, text) of every comment row of a page with `body`."""
+    page = f"<html><head><title>t</title></head><body>{ARTICLE}{body}</body></html>"
+    parsed = ADAPTER.parse(Source("t", "p.html", page.encode("utf-8")), cfg or IngestConfig())
+    out = []
+    for u in parsed.utterances[1:]:
+        out.append((u["utterance_id"].split("/", 2)[-1], (u["parent_id"] or "").split("/", 2)[-1], u["depth"],
+                    u["author"], u["date"], u["text"]))
+    return out
+
+
+def test_local_names_of_types_and_properties():
+    assert local_names("https://schema.org/Comment") == {"comment"}
+    assert local_names("sioc:Post sioct:Comment") == {"post", "comment"}
+    assert local_names("dc:date dc:created") == {"date", "created"}
+    assert local_names(None) == set()
+
+
+MICRODATA = """
+<section id="comments">
+ <div id="c-1" itemscope itemtype="https://schema.org/Comment">
+  <div class="top"><span itemprop="author" itemscope itemtype="https://schema.org/Person">
+   <img src="a.png" alt=""><span itemprop="name">Ann Lee</span></span>
+   <meta itemprop="dateCreated" content="2012-03-04T10:00:00+00:00"><b>March 4</b></div>
+  <div itemprop="text"><p>Social CRM starts with the customer.</p></div>
+  <div id="c-2" itemscope itemtype="https://schema.org/Comment">
+   <span itemprop="author">Bo</span> <time itemprop="dateCreated" datetime="2012-03-05T08:00:00Z">5 March</time>
+   <div itemprop="text">It starts with the organisation.</div>
+  </div>
+ </div>
+ <div id="c-3" itemscope itemtype="https://schema.org/Comment">
+  <span itemprop="author">Cy</span> <meta itemprop="datePublished" content="2012-03-06">
+  <div itemprop="text">Definitions first.</div>
+ </div>
+</section>
+<aside><ul>
+ <li class="teaser"><span class="author">Dee</span> <time datetime="2012-01-01">1 Jan</time> <p>Related post one text here.</p></li>
+ <li class="teaser"><span class="author">Eve</span> <time datetime="2012-01-02">2 Jan</time> <p>Related post two text here.</p></li>
+</ul></aside>
+"""
+
+
+def test_microdata_comments_with_declared_author_date_text_and_nesting():
+    assert rows(MICRODATA) == [
+        ("c-1", "post", 1, "Ann Lee", "2012-03-04T10:00:00+00:00", "Social CRM starts with the customer."),
+        ("c-2", "c-1", 2, "Bo", "2012-03-05T08:00:00+00:00", "It starts with the organisation."),
+        ("c-3", "post", 1, "Cy", "2012-03-06", "Definitions first."),
+    ]
+
+
+RDFA = """
+<div id="comments">
+ <a id="comment-7"></a>
+ <article class="comment" typeof="sioc:Post sioct:Comment">
+  <header><span property="dc:date dc:created" content="2013-10-18T13:11:26+02:00" rel="sioc:has_creator">
+   <span class="username" property="foaf:name">Gerd B</span> am <time datetime="2013-10-18T13:11:26+02:00">18.10.</time>
+  </span></header>
+  <div class="field"><div property="content:encoded"><p>Marketing owns social media.</p></div></div>
+  <ul class="links"><li><a href="/reply/7">Antworten</a></li></ul>
+ </article>
+ <div class="indented">
+  <a id="comment-8"></a>
+  <article class="comment" typeof="sioc:Post sioct:Comment">
+   <header><span property="dc:date dc:created" content="2013-10-19T09:00:00+02:00" rel="sioc:has_creator">
+    <span class="username" property="foaf:name">Hanna</span> am <time datetime="2013-10-19T09:00:00+02:00">19.10.</time>
+   </span></header>
+   <div class="field"><div property="content:encoded"><p>No, the whole organisation does.</p></div></div>
+  </article>
+ </div>
+ <a id="comment-9"></a>
+ <article class="comment" typeof="sioc:Post sioct:Comment">
+  <header><span property="dc:date dc:created" content="2013-10-20T10:00:00+02:00" rel="sioc:has_creator">
+   <span class="username" property="foaf:name">Ida</span></span></header>
+  <div class="field"><div property="content:encoded"><p>Define the terms first.</p></div></div>
+ </article>
+</div>
+"""
+
+
+def test_rdfa_comments_take_their_declared_fields_and_child_lists():
+    assert rows(RDFA) == [
+        ("comment-7", "post", 1, "Gerd B", "2013-10-18T13:11:26+02:00", "Marketing owns social media."),
+        ("comment-8", "comment-7", 2, "Hanna", "2013-10-19T09:00:00+02:00", "No, the whole organisation does."),
+        ("comment-9", "post", 1, "Ida", "2013-10-20T10:00:00+02:00", "Define the terms first."),
+    ]
+
+
+def test_declared_comments_can_be_switched_off():
+    off = IngestConfig.model_validate({"html": {"typed_comment_types": []}})
+    assert [r[0] for r in rows(MICRODATA, off)] != ["c-1", "c-2", "c-3"]
+
+
+QUOTES = """
+<div class="widget" id="widget-9"><span class="total">3 Comments</span>
+<ul class="comments-list">
+ <li class="xcomment" id="xc-1"><header><span class="author-name">ann</span> <span class="post-date">17 May 2020 14:17</span></header>
+  <div class="body">Buy early, the stock is small.</div></li>
+ <li class="xcomment" id="xc-2"><header><span class="author-name">bo</span> <span class="post-date">17 May 2020 15:03</span></header>
+  <div class="body"><blockquote><div class="author"><span>ann</span> said:</div>Buy early, the stock is small.</blockquote>
+  I waited and it was gone.</div></li>
+ <li class="xcomment" id="xc-3"><header><span class="author-name">cy</span> <span class="post-date">17 May 2020 16:08</span></header>
+  <div class="body">Same here.</div></li>
+</ul></div>
+"""
+
+
+def test_quoted_attribution_is_not_a_comment_author():
+    got = rows(QUOTES, IngestConfig.model_validate({"html": {"method": "cues"}}))
+    assert [(r[0], r[1], r[2], r[3]) for r in got] == [
+        ("xc-1", "post", 1, "ann"), ("xc-2", "post", 1, "bo"), ("xc-3", "post", 1, "cy")]
+    assert got[1][5] == "ann said:\n\nBuy early, the stock is small.\n\nI waited and it was gone."
+
+
+OWNER = """
+<div id="comment-text">{}</div>
+""".format("".join(f"""
+ <ul class="single-post">
+  <li class="post-info"><a name="comment-{n}"> </a><span class="floor">#{n}</span>
+   <span class="user-name"><a href="http://r{n}.example.org/">Reader {n}</a></span>
+   <span class="post-time">on 2013/12/2{n} 10:2{n}</span></li>
+  <li class="post-text">Lovely maple leaves, reader {n} says.</li>
+  {f'<li class="reply-text">Thanks for visiting, reader {n}!<p><a href="http://owner.example.org/">The Owner</a> on 2014/01/01 20:3{n} replied</p></li>' if n != 2 else ''}
+ </ul>""" for n in (1, 2, 3)))
+
+
+def test_owner_reply_inside_the_reader_box_is_its_reply():
+    got = rows(OWNER)
+    assert [(r[1], r[2], r[3], r[4], r[5]) for r in got] == [
+        ("post", 1, "Reader 1", "2013-12-21T10:21:00", "Lovely maple leaves, reader 1 says."),
+        (got[0][0], 2, "The Owner", "2014-01-01T20:31:00", "Thanks for visiting, reader 1!"),
+        ("post", 1, "Reader 2", "2013-12-22T10:22:00", "Lovely maple leaves, reader 2 says."),
+        ("post", 1, "Reader 3", "2013-12-23T10:23:00", "Lovely maple leaves, reader 3 says."),
+        (got[3][0], 2, "The Owner", "2014-01-01T20:33:00", "Thanks for visiting, reader 3!"),
+    ]
+    off = IngestConfig.model_validate({"html": {"embedded_reply_cues": []}})
+    assert [r[3] for r in rows(OWNER, off)] == ["Reader 1", "Reader 2", "Reader 3"]
+
+
+HEADERS = """
+<div class="meta"><span class="author">Post Author</span> <time datetime="2015-03-09">3/09/15</time></div>
+{}
+""".format("".join(f"""
+<article class="reply" id="reply_{n}"><div class="meta"><span class="author">user{n}</span>
+ <time datetime="2015-03-0{n}">3/0{n}/15</time></div><div class="txt"><p>Reply number {n} has a body of its own.</p></div></article>
+""" for n in (1, 2, 3)))
+
+
+def test_select_folds_the_header_a_comment_opens_with_and_drops_a_lone_byline():
+    from lxml import html as lxml_html
+
+    root = lxml_html.document_fromstring(f"<html><body>{HEADERS}</body></html>")
+    pi = index_page(root, IngestConfig().html)
+    cands = [i for i, el in enumerate(pi.ix.elements) if el.tag in ("article",) or el.get("class") == "meta"]
+    kept = select(pi, cands, [1.0] * len(cands), 0.5)
+    assert [pi.ix.elements[i].get("id") for i in kept] == ["reply_1", "reply_2", "reply_3"]
+
+
+def test_text_accuracy_counts_an_id_match_with_the_wrong_body_as_wrong():
+    items = [{"id": "comment-1", "author": "A", "parent": None, "text_key": text_key("Lovely maple leaves here")},
+             {"id": "comment-2", "author": "B", "parent": None, "text_key": text_key("Second body")},
+             {"id": "comment-3", "author": "C", "parent": None, "text_key": None}]
+    utts = [{"utterance_id": "t/p/comment-1", "kind": "comment", "author": "A", "parent_id": "t/p/post",
+             "text": "#1"},
+            {"utterance_id": "t/p/comment-2", "kind": "comment", "author": "B", "parent_id": "t/p/post",
+             "text": "> quoted\nSecond body"},
+            {"utterance_id": "t/p/comment-3", "kind": "comment", "author": "C", "parent_id": "t/p/post", "text": ""}]
+    got = score_page(utts, {"items": items, "platform_key": "x"})
+    assert (got["matched"], got["text_checked"], got["text_ok"]) == (3, 2, 1)
+
+
+SPIP_LIKE = """
+<ul class="comments">{}</ul>
+""".format("".join(f"""
+ <li class="comment-li"><a id="comment{n}"></a>
+  <div class="comment hreview"><p class="meta"><a class="permalink" href="#forum{n}">#</a>
+   <time datetime="2019-07-0{n}T06:19:20Z">Le {n} juillet</time><span class="reviewer vcard"><span class="sep">, </span>par <strong class="fn n">{who}</strong></span></p>
+   <div class="comment-content">Top comment {n} says the strategy comes first.</div></div>
+  <ul class="comments-ul"><li class="comment-li"><a id="comment{n}{n}"></a>
+   <div class="comment hreview reply"><p class="meta"><a class="permalink" href="#forum{n}{n}">#</a>
+    <time datetime="2019-07-0{n}T18:35:12Z">Le {n} juillet</time><span class="reviewer vcard"><span class="sep">, </span>par <strong class="fn n">Phile</strong></span></p>
+    <div class="comment-content">Reply {n}: no, the tools come first.</div></div></li></ul>
+ </li>""" for n, who in ((1, "Gérard"), (2, "Horus"))))
+
+
+def test_a_reply_comment_whose_own_box_says_reply_is_not_split():
+    got = rows(SPIP_LIKE)
+    assert [(r[0], r[1], r[2], r[3]) for r in got] == [
+        ("1", "post", 1, "Gérard"), ("2", "1", 2, "Phile"), ("3", "post", 1, "Horus"), ("4", "3", 2, "Phile")]
+    assert got[1][5] == "Reply 1: no, the tools come first."
+
+
+def test_an_element_holding_the_whole_comment_is_not_an_embedded_reply():
+    from lxml import html as lxml_html
+
+    from pipeline.ingest.adapters.html_comments import Found
+    from pipeline.ingest.adapters.html_embedded import embedded_replies
+
+    li = lxml_html.fragment_fromstring('<li><div class="comment reply"><p><a href="/u/phile">Phile</a> on 2019-07-02 '
+                                       '18:35</p><div>Reply text here.</div></div></li>')
+    box = Found(li, None, "comment", "Phile", "x", None, "Reply text here.", None, None, 1)
+    assert embedded_replies([box], IngestConfig().html) == [box]
+    li.append(lxml_html.fragment_fromstring("<div>The box's own text.</div>"))
+    longer = Found(li, None, "comment", "Phile", "x", None, "Reply text here.\n\nThe box's own text.", None, None, 1)
+    got = embedded_replies([longer], IngestConfig().html)
+    assert [(g.author, g.parent, g.depth, g.text) for g in got] == [
+        ("Phile", None, 1, "The box's own text."), ("Phile", 0, 2, "Reply text here.")]

@@ -8,8 +8,10 @@ threshold chosen by leave-one-platform-out evaluation.
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,7 @@ from pipeline.ingest.adapters.html_block_features import feature_names, features
 from pipeline.ingest.adapters.html_blocks import PageIndex
 
 DEFAULT_MODEL = Path(__file__).with_name("html_block_model.json")
+_WORD = re.compile(r"[^\W\d_]")
 
 
 @dataclass(frozen=True)
@@ -113,8 +116,10 @@ def load_model(path: str | Path | None = None) -> BlockModel:
 
 def select(pi: PageIndex, cands: list[int], probs: list[float], threshold: float) -> list[int]:
     """Candidates above the threshold, one per comment: a block whose text is almost all inside other
-    selected blocks is a wrapper and is dropped, unless its one inner block lacks the author/date it has; a
-    header a comment opens with is part of it, and so is every other block of that header's markup."""
+    selected blocks is a wrapper and is dropped, unless its one inner block lacks the author/date it has; an
+    inner block naming no author, or the header a comment opens with, is part of the comment around it, and so
+    is every other block of that header's markup; a kept child list gives way to its items of comment markup, and
+    an element of a kept block's markup around it, with text and marks of its own, is a comment too."""
     prob = dict(zip(cands, probs, strict=True))
     chosen = sorted(i for i, p in zip(cands, probs, strict=True) if p >= threshold)
     keep = set(chosen)
@@ -126,8 +131,9 @@ def select(pi: PageIndex, cands: list[int], probs: list[float], threshold: float
         top = [b for b in inner if not any(c != b and c < b <= pi.ix.end[c] for c in inner)]
         if not top:
             continue
-        for b in top:  # quoted posts, author-less parts and the header it opens with are part of the comment
-            if (_quoted(pi, b, a) or _marks(pi, b) == 0 < _marks(pi, a) or _opens(pi, b, a)) and b in keep:
+        for b in top:  # quoted posts, mark-less or nameless parts and the header it opens with are part of the comment
+            if (_quoted(pi, b, a) or _marks(pi, b) == 0 < _marks(pi, a) or _opens(pi, b, a) or _named(pi, b) == 0 < _named(pi, a)) \
+                    and b in keep:
                 keep.discard(b)
                 if _opens(pi, b, a):
                     headers[pi.sig[b]] = pi.sig[a]
@@ -141,7 +147,39 @@ def select(pi: PageIndex, cands: list[int], probs: list[float], threshold: float
             keep.discard(top[0] if (_marks(pi, a), prob[a]) > (_marks(pi, top[0]), prob[top[0]]) else a)
         else:
             keep.discard(a)
-    return _merge_halves(pi, _lone_headers(pi, sorted(keep), headers))
+    return _merge_halves(pi, _lone_headers(pi, _nesting_comments(pi, _list_items(pi, sorted(keep))), headers))
+
+
+def _nesting_comments(pi: PageIndex, kept: list[int]) -> list[int]:
+    """An element of a kept block's own markup (signature) around it, with a date or author and 20+ characters
+    of text of its own outside the kept blocks, is the comment those replies answer: kept too."""
+    out = set(kept)
+    for b in kept:
+        for anc in pi.ix.elements[b].iterancestors():
+            x = pi.ix.order[anc]
+            if pi.sig[x] != pi.sig[b] or x in out:
+                continue
+            inner = [k for k in out if x < k <= pi.ix.end[x]]
+            top = [k for k in inner if not any(c != k and c < k <= pi.ix.end[c] for c in inner)]
+            own = pi.text_len(x) - sum(pi.text_len(k) for k in top)
+            marked = any(x <= j <= pi.ix.end[x] and not any(k <= j <= pi.ix.end[k] for k in top)
+                         for f in ("author", "user_link", "time", "date_cue", "date_text") for j in pi.flags[f])
+            if own >= 20 and marked:
+                out.add(x)
+    return sorted(out)
+
+
+def _list_items(pi: PageIndex, kept: list[int]) -> list[int]:
+    """A kept list (ul/ol, a child list) whose items carry the markup of other kept blocks is not a comment:
+    those items are."""
+    sigs = {pi.sig[k] for k in kept if pi.ix.elements[k].tag not in ("ul", "ol")}
+    out: set[int] = set()
+    for k in kept:
+        el = pi.ix.elements[k]
+        items = [pi.ix.order[c] for c in el if isinstance(c.tag, str) and pi.sig[pi.ix.order[c]] in sigs] \
+            if el.tag in ("ul", "ol") else []
+        out.update(items or [k])
+    return sorted(out)
 
 
 def _opens(pi: PageIndex, b: int, a: int) -> bool:
@@ -203,3 +241,12 @@ def _quoted(pi: PageIndex, b: int, a: int) -> bool:
 def _marks(pi: PageIndex, i: int) -> int:
     """How many kinds of comment marks (author, user link, date, avatar) a block holds."""
     return sum(pi.count(f, i) > 0 for f in ("author", "user_link", "time", "date_cue", "date_text", "avatar"))
+
+
+def _named(pi: PageIndex, i: int) -> int:
+    """How many author elements showing a name (a letter, not a post number '#5') and profile links a block
+    holds: a reply inside a comment names its author."""
+    names = [j for j in pi.flags["author"][bisect.bisect_left(pi.flags["author"], i):
+                                           bisect.bisect_right(pi.flags["author"], pi.ix.end[i])]
+             if _WORD.search(pi.stream[pi.start[j]:pi.stop[j]])]
+    return len(names) + pi.count("user_link", i)

@@ -221,3 +221,41 @@ def test_an_element_holding_the_whole_comment_is_not_an_embedded_reply():
     got = embedded_replies([longer], IngestConfig().html)
     assert [(g.author, g.parent, g.depth, g.text) for g in got] == [
         ("Phile", None, 1, "The box's own text."), ("Phile", 0, 2, "Reply text here.")]
+
+
+def _kept(body: str, pick) -> list[str]:
+    """Ids (or tag.class) of the blocks `select` keeps when every element `pick` accepts scores 1.0."""
+    from lxml import html as lxml_html
+
+    root = lxml_html.document_fromstring(f"<html><body>{body}</body></html>")
+    pi = index_page(root, IngestConfig().html)
+    cands = [i for i, el in enumerate(pi.ix.elements) if pick(el)]
+    return [pi.ix.elements[i].get("id") or f"{pi.ix.elements[i].tag}.{pi.ix.elements[i].get('class')}"
+            for i in select(pi, cands, [1.0] * len(cands), 0.5)]
+
+
+NESTED = """<ul class="thread">
+ <li class="post" id="p1"><div class="who">guest one</div><span class="date">2 days ago</span>
+  <div class="msg">The first comment has its own body text here.</div>
+  <ul class="children"><li class="post" id="p2"><a class="author" href="/u/bo">bo</a><span class="date">1 day ago</span>
+   <div class="msg">A reply with a body of its own, long enough.</div></li></ul></li>
+ <li class="post" id="p3"><a class="author" href="/u/cy">cy</a><span class="date">1 day ago</span>
+  <div class="msg">Another top comment with some words in it.</div></li>
+</ul>"""
+
+
+def test_a_child_list_gives_way_to_its_items_and_an_outer_comment_of_the_same_markup_is_kept():
+    # the classifier picked the child list instead of the reply, and missed the guest's comment around it
+    assert _kept(NESTED, lambda el: (el.tag, el.get("class")) in (("ul", "children"),) or el.get("id") == "p3") == [
+        "p1", "p2", "p3"]
+
+
+FORUM = "".join(f"""<article class="message" id="post-{n}"><div class="user"><a class="username" href="/members/u{n}">u{n}</a>
+ <span class="title">Forum regular, member since August 2016, 1,728 posts</span></div>
+ <div class="message-main"><time datetime="2018-09-2{n}">2{n} Sep</time> <span class="username">#{n}</span>
+  <div class="bbWrapper">Post number {n} of the thread, with its words.</div></div></article>""" for n in (1, 2, 3))
+
+
+def test_a_part_naming_no_author_is_part_of_the_post_around_it():
+    # '#2' in a username-cued element is a post number, not a name
+    assert _kept(FORUM, lambda el: el.get("class") in ("message", "message-main")) == ["post-1", "post-2", "post-3"]

@@ -188,3 +188,15 @@ def test_rows_beyond_max_rows_are_summed_in_one_row() -> None:
 def test_no_cells_no_sampling(n: int) -> None:
     out = finish({"rows": [{"units": Ids(["a"] * n)}]}, Limits(max_quotes=1, page_quotes=1), lambda ids: {})
     assert out["drill"] == {"k": {}, "cells": 1, "quotes": n, "sampled": False, "k_min": None, "k_max": None}
+
+
+def test_threads_folder_holds_a_note_when_no_thread_page_is_needed(tmp_path) -> None:
+    from pipeline.report.report_cli import THREADS_NOTE, write_site
+
+    (tmp_path / "threads").mkdir()
+    (tmp_path / "threads" / "0009.html").write_text("old run", encoding="utf-8")
+    write_site({"index.html": "<html></html>"}, tmp_path)
+    assert sorted(p.name for p in (tmp_path / "threads").iterdir()) == ["README.txt"]
+    assert (tmp_path / "threads" / "README.txt").read_text(encoding="utf-8") == THREADS_NOTE
+    write_site({"index.html": "<html></html>", "threads/0001.html": "<html></html>"}, tmp_path)
+    assert sorted(p.name for p in (tmp_path / "threads").iterdir()) == ["0001.html"]

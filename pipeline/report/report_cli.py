@@ -56,12 +56,18 @@ def parser() -> argparse.ArgumentParser:
     return ap
 
 
+THREADS_NOTE = ("Thread pages of a corpus too large for one page (report.thread_page_utterances) go here.\n"
+                "This corpus needs none: every thread is on ../threads.html.\n")
+
+
 def write_site(pages: dict[str, str], out: Path) -> None:
     """Write the pages (thread pages under threads/, replacing an earlier run's) and the assets they use."""
     shutil.rmtree(out / THREAD_DIR, ignore_errors=True)  # thread pages of an earlier (larger) run
     (out / THREAD_DIR).mkdir(parents=True, exist_ok=True)  # a dvc output even when every thread is in threads.html
     for name, html in pages.items():
         write_text(html, out / name)
+    if not any(name.startswith(f"{THREAD_DIR}/") for name in pages):  # the folder stays a (non-empty) dvc output
+        write_text(THREADS_NOTE, out / THREAD_DIR / "README.txt")
     (out / "assets").mkdir(parents=True, exist_ok=True)
     for name in ASSETS:
         (out / "assets" / name).write_bytes(asset_bytes(name))

@@ -1,7 +1,9 @@
 """HTML pages: the post through trafilatura, the comment thread through generic repeated-block detection.
 
 Rows: the post (position 0, depth 0, kind "post", text = trafilatura's main text) and every comment and
-pingback found by `pipeline.ingest.adapters.html_comments` (depth >= 1, document order). Manifest values
+pingback (depth >= 1, document order) found by `_find`: the comments the page declares (html_typed), else
+the cue finder (html_comments) or the block classifier (html_learned), each with the replies printed
+inside comment boxes (html_embedded); wiki talk pages go to html_talk. Manifest values
 (source.meta: title, post_author, url, date, platform) win over extracted ones. Utterance ids use the
 comment's DOM id when it has one (unique in the page), else its position.
 

@@ -21,6 +21,7 @@ from pipeline.ingest.adapters.html_blocks import PageIndex
 
 DEFAULT_MODEL = Path(__file__).with_name("html_block_model.json")
 _WORD = re.compile(r"[^\W\d_]")
+_MARKS = ("author", "user_link", "time", "date_cue", "date_text")
 
 
 @dataclass(frozen=True)
@@ -162,11 +163,16 @@ def _nesting_comments(pi: PageIndex, kept: list[int]) -> list[int]:
             inner = [k for k in out if x < k <= pi.ix.end[x]]
             top = [k for k in inner if not any(c != k and c < k <= pi.ix.end[c] for c in inner)]
             own = pi.text_len(x) - sum(pi.text_len(k) for k in top)
-            marked = any(x <= j <= pi.ix.end[x] and not any(k <= j <= pi.ix.end[k] for k in top)
-                         for f in ("author", "user_link", "time", "date_cue", "date_text") for j in pi.flags[f])
+            marked = any(not any(k <= j <= pi.ix.end[k] for k in top) for f in _MARKS for j in _within(pi, f, x))
             if own >= 20 and marked:
                 out.add(x)
     return sorted(out)
+
+
+def _within(pi: PageIndex, flag: str, i: int) -> list[int]:
+    """The elements carrying `flag` in element i's subtree."""
+    idx = pi.flags[flag]
+    return idx[bisect.bisect_left(idx, i):bisect.bisect_right(idx, pi.ix.end[i])]
 
 
 def _list_items(pi: PageIndex, kept: list[int]) -> list[int]:
@@ -246,7 +252,5 @@ def _marks(pi: PageIndex, i: int) -> int:
 def _named(pi: PageIndex, i: int) -> int:
     """How many author elements showing a name (a letter, not a post number '#5') and profile links a block
     holds: a reply inside a comment names its author."""
-    names = [j for j in pi.flags["author"][bisect.bisect_left(pi.flags["author"], i):
-                                           bisect.bisect_right(pi.flags["author"], pi.ix.end[i])]
-             if _WORD.search(pi.stream[pi.start[j]:pi.stop[j]])]
+    names = [j for j in _within(pi, "author", i) if _WORD.search(pi.stream[pi.start[j]:pi.stop[j]])]
     return len(names) + pi.count("user_link", i)

@@ -91,13 +91,17 @@ def test_same_author_alternatives_and_deleted():
 
 def test_rates_and_summary_micro_macro():
     pages = [{"expected": 10, "found": 10, "matched": 9, "author_ok": 9, "parent_ok": 8, "false_comments": 0,
+              "text_checked": 6, "text_ok": 5,
               "empty_page": False, "warned": False, "should_warn": False, "platform": "a"},
              {"expected": 0, "found": 1, "matched": 0, "author_ok": 0, "parent_ok": 0, "false_comments": 1,
+              "text_checked": 0, "text_ok": 0,
               "empty_page": True, "warned": False, "should_warn": False, "platform": "b"}]
     r = {"a": rates(pages[:1]), "b": rates(pages[1:])}
     assert r["a"]["recall"] == 0.9 and r["a"]["parent_accuracy"] == round(8 / 9, 4)
+    assert r["a"]["text_accuracy"] == round(5 / 6, 4) and r["b"]["text_accuracy"] is None
     s = summary(r)
     assert s["micro"]["false_comments_on_empty_pages"] == 1 and s["macro"]["recall"] == 0.9
+    assert s["micro"]["text_accuracy"] == round(5 / 6, 4) and s["macro"]["text_accuracy"] == round(5 / 6, 4)
     assert s["below_target"] == ["a"]
 
 

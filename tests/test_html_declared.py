@@ -259,3 +259,40 @@ FORUM = "".join(f"""<article class="message" id="post-{n}"><div class="user"><a 
 def test_a_part_naming_no_author_is_part_of_the_post_around_it():
     # '#2' in a username-cued element is a post number, not a name
     assert _kept(FORUM, lambda el: el.get("class") in ("message", "message-main")) == ["post-1", "post-2", "post-3"]
+
+
+def _problems(body: str) -> list[tuple[str, str]]:
+    page = f"<html><head><title>t</title></head><body>{ARTICLE}{body}</body></html>"
+    parsed = ADAPTER.parse(Source("t", "p.html", page.encode("utf-8")), IngestConfig())
+    return [(p["reason"], p["detail"]) for p in parsed.problems]
+
+
+THREAD = "".join(f"""<li class="comment" id="comment-{n}"><span class="author">user{n}</span>
+ <a class="date" href="#comment-{n}"><time datetime="2018-04-2{n}T12:00:00">2{n} April</time></a>
+ <div class="text">Comment {n} on this article, with words.</div></li>""" for n in (1, 2, 3, 4))
+WIDGET = """<div class="island"><p>Comment of the day</p><ul><li class="comment" id="comment-9"><span class="author">Denis</span>
+ <a class="date" href="https://example.org/other-article#comment-9"><time datetime="2018-04-23T18:45:04">23 April</time></a>
+ <div class="text">How fast it all develops.</div></li></ul></div>"""
+
+
+def test_a_comment_of_another_page_in_a_widget_is_left_out_and_said():
+    got = rows(f"<ul class='comments'>{THREAD}</ul>{WIDGET}")
+    assert [(r[0], r[3]) for r in got] == [("comment-1", "user1"), ("comment-2", "user2"), ("comment-3", "user3"),
+                                           ("comment-4", "user4")]
+    assert _problems(f"<ul class='comments'>{THREAD}</ul>{WIDGET}") == [(
+        "comments-of-other-pages", "p.html: 1 comment(s) whose permalinks all point to another page's thread (a "
+        "widget) left out: https://example.org/other-article#comment-9")]
+
+
+def test_stated_counts_short_forms_and_a_count_equal_to_the_thread():
+    from pipeline.ingest.adapters.html_signs import _number
+
+    assert (_number(("25.4k",)), _number(("1.2M",)), _number(("1.234",)), _number((None, "12"))) == (
+        25400, 1200000, 1234, 12)
+    heading = "<h3>{} comments</h3>"
+    assert _problems(heading.format("25.4k") + f"<ul class='comments'>{THREAD}</ul>") == [(
+        "comments-suspected-missing", "p.html: page says 25400 comments ('25.4k comments'), 4 extracted")]
+    teaser = "<p><a href='https://example.org/other-article#comments'>206 comments</a></p>"
+    assert _problems(heading.format(4) + f"<ul class='comments'>{THREAD}</ul>" + teaser) == []
+    assert _problems(heading.format(5) + f"<ul class='comments'>{THREAD}</ul>" + teaser) == [(
+        "comments-suspected-missing", "p.html: page says 206 comments ('206 comments'), 4 extracted")]

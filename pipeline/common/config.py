@@ -252,11 +252,12 @@ class HtmlConfig(_Section):
     train_skip_platforms: tuple[str, ...] = Field(("mediawiki",), description=(
         "Training: platforms left out of training and of the summaries (talk pages have their own extractor)."))
     count_pattern: str = Field(
-        r"(?<![\d.,:])(\d{1,3}(?:[.,\s]\d{3})*|\d+)\s*(?:comments?|kommentare?|replies|antworten|"
+        r"(?<![\d.,:])(\d+(?:[.,]\d)?[km]|\d{1,3}(?:[.,\s]\d{3})*|\d+)\s*(?:comments?|kommentare?|replies|antworten|"
         r"комментари\w*|commentaires?|comentarios?|commenti|reacties|reactions)\b"
         r"|\b(?:comments?|kommentare|conversation|replies)\s*[:(]\s*(\d{1,3}(?:[.,]\d{3})*|\d+)\s*\)?", description=(
-            "Regex of a stated comment count (\"75 comments\", \"View All 32 Comments\"); above what was extracted it "
-            "gives a comments-suspected-missing problems row."))
+            "Regex of a stated comment count (\"75 comments\", \"View All 32 Comments\", \"25.4k comments\"); above "
+            "what was extracted it gives a comments-suspected-missing problems row, unless another count the page "
+            "states equals it (the larger ones then count other threads: teasers of other articles)."))
     more_pattern: str = Field(
         r"\b(load|show|view|see|weitere|mehr|more)\b.{0,30}\b(comments?|kommentare|replies|antworten)\b|загрузить ещё",
         description="Regex of a \"more comments\" sign (a button or link); with comments left unextracted it gives a "

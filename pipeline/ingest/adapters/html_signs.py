@@ -2,9 +2,10 @@
 
 Evidence, read off short texts outside scripts and inputs: a stated count ("75 comments", "Kommentare
 (34)", "View All 32 Comments") on a heading, a comment-cued element (or one up to four levels above) or a
-link to comments; a "load/show/view more comments/replies" control; a rel=next link (a paginated
-thread). A stated count above the extracted comments, or a more/next sign on a page with comments, gives
-the detail of a `comments-suspected-missing` problems row.
+link to comments ("25.4k comments" is 25,400); a "load/show/view more comments/replies" control; a rel=next
+link (a paginated thread). A stated count above the extracted comments (unless another stated count equals
+them: the larger ones count other threads, such as teasers of other articles), or a more/next sign on a page
+with comments, gives the detail of a `comments-suspected-missing` problems row.
 """
 
 from __future__ import annotations
@@ -20,8 +21,13 @@ _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 
 
 def _number(groups: tuple[str | None, ...]) -> int | None:
+    """The stated number: '1.234' and '1,234' are thousands, '25.4k' is 25,400, '1.2m' 1,200,000."""
     for g in groups:
         if g:
+            short = re.fullmatch(r"(\d+)(?:[.,](\d))?([km])", g.strip(), re.I)
+            if short:
+                whole = int(short.group(1)) * 10 + int(short.group(2) or 0)
+                return whole * (100 if short.group(3).lower() == "k" else 100_000)
             digits = re.sub(r"\D", "", g)
             if digits:
                 return int(digits)
@@ -41,15 +47,18 @@ def _near_comments(el, cue: Cues) -> bool:  # type: ignore[no-untyped-def]
     return False
 
 
-def evidence(pi: PageIndex, cfg: HtmlConfig, inside: tuple[int, ...] = ()) -> tuple[int | None, str | None, str | None]:
-    """The largest stated comment count with its text, and the first 'more comments'/next-page sign, read
-    outside the extracted comments (element indices `inside`: their texts are comment content)."""
+def evidence(pi: PageIndex, cfg: HtmlConfig, inside: tuple[int, ...] = ()
+             ) -> tuple[int | None, str | None, str | None, set[int]]:
+    """The largest stated comment count with its text, the first 'more comments'/next-page sign and every
+    stated count, read outside the extracted comments (element indices `inside`: their texts are comment
+    content)."""
     spans = sorted((i, pi.ix.end[i]) for i in inside)
     starts = [a for a, _ in spans]
     count_re = re.compile(cfg.count_pattern, re.I)
     more_re = re.compile(cfg.more_pattern, re.I)
     cue = Cues(cfg.comment_cues)
     best: tuple[int | None, str | None] = (None, None)
+    counts: set[int] = set()
     more = None
     for i, el in enumerate(pi.ix.elements):
         if i in pi.excluded:
@@ -69,16 +78,18 @@ def evidence(pi: PageIndex, cfg: HtmlConfig, inside: tuple[int, ...] = ()) -> tu
         m = count_re.search(text)
         if m and _near_comments(el, cue):
             num = _number(m.groups())
+            if num is not None:
+                counts.add(num)
             if num is not None and (best[0] is None or num > best[0]):
                 best = (num, text)
-    return best[0], best[1], more
+    return best[0], best[1], more, counts
 
 
 def missing_detail(pi: PageIndex, cfg: HtmlConfig, extracted: int, inside: tuple[int, ...] = ()) -> str | None:
     """The detail of a comments-suspected-missing row, or None when nothing points to missing comments
     (`extracted`: comments and pingbacks found; `inside`: their element indices)."""
-    stated, said, more = evidence(pi, cfg, inside)
-    if stated is not None and stated > extracted:
+    stated, said, more, counts = evidence(pi, cfg, inside)
+    if stated is not None and stated > extracted and extracted not in counts:  # a count equal to it is this thread's
         return f"page says {stated} comments ({said!r}), {extracted} extracted" + (f"; {more!r}" if more else "")
     if more and extracted:
         return f"page shows {extracted} comments and links more ({more!r})"

@@ -296,3 +296,19 @@ def test_stated_counts_short_forms_and_a_count_equal_to_the_thread():
     assert _problems(heading.format(4) + f"<ul class='comments'>{THREAD}</ul>" + teaser) == []
     assert _problems(heading.format(5) + f"<ul class='comments'>{THREAD}</ul>" + teaser) == [(
         "comments-suspected-missing", "p.html: page says 206 comments ('206 comments'), 4 extracted")]
+
+
+def test_more_buttons_are_not_comments_and_dropping_an_item_reindexes_the_thread():
+    from lxml import html as lxml_html
+
+    from pipeline.ingest.adapters.html_comments import Found
+    from pipeline.ingest.adapters.html_offpage import controls, without
+
+    el = lxml_html.fragment_fromstring("<div></div>")
+    items = [Found(el, None, "comment", "ann", "x", "2018-04-21", "Top comment.", "c1", None, 1),
+             Found(el, None, "comment", None, None, None, "+ 7\nweitere Antworten anzeigen", None, 0, 2),
+             Found(el, None, "comment", "bo", "x", None, "Show more comments like this, please: I mean it.", "c2", 0, 2),
+             Found(el, None, "comment", "cy", "x", None, "A reply to the button?", "c3", 1, 3)]
+    assert controls(items, IngestConfig().html) == {1}  # item 2 names its author: a comment about buttons
+    kept = without(items, {1})
+    assert [(f.dom_id, f.parent, f.depth) for f in kept] == [("c1", None, 1), ("c2", 0, 2), ("c3", None, 1)]

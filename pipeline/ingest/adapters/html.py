@@ -4,7 +4,7 @@ Rows: the post (position 0, depth 0, kind "post", text = trafilatura's main text
 pingback (depth >= 1, document order) found by `_find`: the comments the page declares (html_typed), else
 the cue finder (html_comments) or the block classifier (html_learned), each with the replies printed
 inside comment boxes (html_embedded), less comments of other pages shown in a widget (html_offpage: a
-`comments-of-other-pages` problems row names them); wiki talk pages go to html_talk. Manifest values
+`comments-of-other-pages` problems row names them) and "more comments" buttons; wiki talk pages go to html_talk. Manifest values
 (source.meta: title, post_author, url, date, platform) win over extracted ones. Utterance ids use the
 comment's DOM id when it has one (unique in the page), else its position.
 
@@ -36,7 +36,7 @@ from pipeline.ingest.adapters.html_dom import DomIndex, SpanLocator, iso_date
 from pipeline.ingest.adapters.html_embedded import embedded_replies
 from pipeline.ingest.adapters.html_learned import find_comments_learned
 from pipeline.ingest.adapters.html_model import BlockModel, load_model
-from pipeline.ingest.adapters.html_offpage import split_offpage
+from pipeline.ingest.adapters.html_offpage import controls, offpage, without
 from pipeline.ingest.adapters.html_signs import missing_detail
 from pipeline.ingest.adapters.html_talk import find_talk_page
 from pipeline.ingest.adapters.html_typed import find_comments_typed
@@ -177,7 +177,9 @@ def parse_html(text: str, source: Source, params: IngestConfig, model: BlockMode
     found: list[Found] = []
     if talk is None:
         found, pi = _find(root, params, model)
-        found, elsewhere = split_offpage(found)
+        other, buttons = offpage(found), controls(found, params.html)
+        elsewhere = [found[k] for k in sorted(other - buttons)]
+        found = without(found, other | buttons)
         if elsewhere:
             links = sorted({a.get("href") for f in elsewhere for a in f.element.iter("a") if "#" in (a.get("href") or "")})
             out.problems.append(_problem(source, "comments-of-other-pages", (

@@ -312,3 +312,18 @@ def test_more_buttons_are_not_comments_and_dropping_an_item_reindexes_the_thread
     assert controls(items, IngestConfig().html) == {1}  # item 2 names its author: a comment about buttons
     kept = without(items, {1})
     assert [(f.dom_id, f.parent, f.depth) for f in kept] == [("c1", None, 1), ("c2", 0, 2), ("c3", None, 1)]
+
+
+BYLINE = "".join(f"""<article id="comment-{n}" typeof="schema:Comment" class="comment">
+ <footer><h6>{who}Di, 2{n}. April 2020 - 16:4{n} <span property="schema:dateCreated" content="2020-04-2{n}T14:40:00+00:00"></span></h6></footer>
+ <div property="schema:text"><p>Comment {n} on the interview, with words.</p></div></article>""" for n, who in (
+    (1, "Heidemarie Heim | "), (2, "Ernst-Günther Konrad | "), (3, "")))
+
+
+def test_a_byline_without_an_author_element_gives_the_name_before_the_separator():
+    page = f"<html><head><title>t</title></head><body>{ARTICLE}<section id='comments'>{BYLINE}</section></body></html>"
+    parsed = ADAPTER.parse(Source("t", "p.html", page.encode("utf-8")), IngestConfig())
+    assert [(u["author"], u["author_evidence"], u["date"]) for u in parsed.utterances[1:]] == [
+        ("Heidemarie Heim", "html:byline", "2020-04-21T14:40:00+00:00"),
+        ("Ernst-Günther Konrad", "html:byline", "2020-04-22T14:40:00+00:00"),
+        (None, None, "2020-04-23T14:40:00+00:00")]

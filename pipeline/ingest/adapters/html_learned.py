@@ -2,8 +2,9 @@
 
 Blocks are the candidates the model (html_model) scores above its threshold, one per comment. In each
 block, nested blocks (replies) left out: the author is the first author-cued element or profile link
-outside quotes, the date the first <time>/date-cued/date-like element, the text the body-cued elements
-(else the block's text without author, date, actions and forms). Parents, first that applies: a
+outside quotes (without one: the name before a separator and the date in a short byline line), the date
+the first <time>/date-cued/date-like element, the text the body-cued elements (else the block's text
+without author, date, actions and forms). Parents, first that applies: a
 data-*parent* attribute naming another block's id; DOM nesting (html_thread: containment, the block
 before a child list); depth marks on the block or its wrappers (data-depth/level, depth-N/level-N
 classes, an `indented` class, left padding/margin in px, spacer images), nested with a stack. The
@@ -28,6 +29,8 @@ from pipeline.ingest.adapters.html_thread import dom_id, lift
 
 El = lxml_html.HtmlElement
 _ACTION_CHARS = 60  # a skip-cued part longer than this is content, not an action bar
+_SEPARATOR = re.compile(r"\s*[|·•—–]\s*")
+_WORD = re.compile(r"[^\W\d_]")
 _NOT_BODY = frozenset({"form", "textarea", "button", "select", "script", "style", "noscript", "svg", "template"})
 
 
@@ -46,6 +49,7 @@ class _Fields:
         self.stop = re.compile(cfg.author_stop_pattern, re.I)
         self.prefix = re.compile(cfg.author_prefix_pattern, re.I)
         self.relative = re.compile(cfg.relative_date_pattern, re.I)
+        self.date_re = re.compile(cfg.date_text_pattern, re.I)
 
     def own(self, i: int, block: int, nested: list[int]) -> bool:
         """Whether element i is in the block and in none of its nested blocks (nor excluded)."""
@@ -97,6 +101,20 @@ class _Fields:
                     best = i
                     break
         return pi.ix.elements[best] if best is not None else None
+
+    def byline(self, date_el: El | None) -> str | None:
+        """The name before the date in a short byline line that has no author element ("Heidemarie Heim | Di,
+        21. April 2020"): the text before the date's first match, up to a separator (| · • — –)."""
+        if date_el is None:
+            return None
+        line = " ".join(date_el.text_content().split())
+        m = self.date_re.search(line)
+        if m is None or len(line) > _ACTION_CHARS + self.cfg.max_author_chars:
+            return None
+        parts = _SEPARATOR.split(line[:m.start()])
+        name = parts[0].strip(" ,;:") if len(parts) > 1 else ""
+        ok = 0 < len(name) <= self.cfg.max_author_chars and len(name.split()) <= 5 and _WORD.search(name)
+        return name if ok and not self.stop.search(name) else None
 
     def date_value(self, el: El | None) -> str | None:
         """ISO date of a date element; None for relative times ("vor 2 Jahren", "15h") without an attribute."""
@@ -171,12 +189,15 @@ def comments_from_blocks(pi: PageIndex, cfg: HtmlConfig, chosen: list[int], ping
         d_el = f.date(i, nested[k])
         drop = [x for x in (a_el, d_el) if x is not None]
         text = f.text(i, nested[k], drop)
+        evidence = "html:block-author" if author else None
+        if author is None and f.byline(d_el):
+            author, evidence = f.byline(d_el), "html:byline"
         depth, up, seen = 1, parents[k], {k}
         while up is not None and up not in seen:
             seen.add(up)
             depth, up = depth + 1, parents[up]
-        out.append(Found(els[k], None, "comment", author, "html:block-author" if author else None,
-                         f.date_value(d_el), text, dom_id(els[k], blocks[k]), parents[k], depth))
+        out.append(Found(els[k], None, "comment", author, evidence, f.date_value(d_el), text,
+                         dom_id(els[k], blocks[k]), parents[k], depth))
     return out
 
 

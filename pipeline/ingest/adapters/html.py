@@ -133,9 +133,10 @@ def _row(source: Source, did: str, uid: str, parent: str | None, position: int, 
 
 def _find(root: lxml_html.HtmlElement, params: IngestConfig, model: BlockModel | None) -> tuple[list[Found], PageIndex]:
     """The page's comments: the ones it declares (html_typed) unless the finder below finds many more
-    (> typed_override_ratio x + 2: the types cover a part of the thread); the finder is ingest.html.method: the cue-based finder, the learned block
-    classifier, or combined (the cue finder, unless the block classifier finds clearly more: > combine_ratio x
-    + 2, or about as many (0.8x or more, cues 2+) with clearly more name-like authors: +0.3 of the comments)."""
+    (> typed_override_ratio x + 2: the types cover a part of the thread). The finder is ingest.html.method:
+    the cue-based finder, the learned block classifier, or combined (the cue finder, unless the block
+    classifier finds clearly more: > combine_ratio x + 2, or about as many (0.8x or more, cues 2+) with
+    clearly more name-like authors: +0.3 of the comments)."""
     pi = index_page(root, params.html)
     typed = embedded_replies(find_comments_typed(pi, params.html), params.html)
     found = _heuristic(root, pi, params, model)

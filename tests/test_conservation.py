@@ -163,7 +163,7 @@ def test_real_html_pages_conserve(real_dir: Path) -> None:
 def test_by_source_splits_once_and_gives_an_empty_frame_for_unknown_sources():
     import pandas as pd
 
-    from pipeline.checks.conservation_cli import by_source
+    from pipeline.checks.conservation import by_source
 
     t = pd.DataFrame({"source_file": ["a.txt", "b.txt", "a.txt"], "n": [1, 2, 3]})
     of = by_source(t, "source_file")

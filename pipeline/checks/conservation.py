@@ -24,6 +24,7 @@ import csv
 import io
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,6 +101,13 @@ def uncovered_lines(text: str, spans: list[tuple[int, int]]) -> tuple[list[int],
 
 def _line(starts: list[int], offset: int) -> int:
     return bisect.bisect_right(starts, offset) - 1
+
+
+def by_source(table: pd.DataFrame, column: str) -> Callable[[str], pd.DataFrame]:
+    """source -> that source's rows of `table` (an empty frame with the same columns when it has none)."""
+    groups = {str(k): g for k, g in table.groupby(column, sort=False)}
+    empty = table.iloc[:0]
+    return lambda source: groups.get(source, empty)
 
 
 def check_file(source: str, fmt: str, text: str | None, utterances: pd.DataFrame, problems: pd.DataFrame,

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
-from pipeline.checks.conservation import check_clean, check_file, imbalance_problems, summarize
+from pipeline.checks.conservation import (
+    by_source,
+    check_clean,
+    check_file,
+    imbalance_problems,
+    summarize,
+)
 from pipeline.common.config import Params
 from pipeline.common.schema import (
     CLEAN_UTTERANCES,
@@ -35,13 +38,6 @@ def parser() -> argparse.ArgumentParser:
         ap.add_argument(f"--{name}", type=Path, required=True)
     ap.add_argument("--problems-out", type=Path, default=None, help="output: a problems row per unbalanced source")
     return ap
-
-
-def by_source(table: pd.DataFrame, column: str) -> Callable[[str], pd.DataFrame]:
-    """source -> that source's rows of `table` (an empty frame with the same columns when it has none)."""
-    groups = {str(k): g for k, g in table.groupby(column, sort=False)}
-    empty = table.iloc[:0]
-    return lambda source: groups.get(source, empty)
 
 
 def run(args: argparse.Namespace, params: Params) -> int:

@@ -118,7 +118,8 @@ def score_page(utterances: list[dict[str, Any]], expected: dict[str, Any],
         keys = item_keys(it)
         if keys:  # the body is right when the extracted text holds the item's text (or its own, without quotes)
             text_checked += 1
-            text_ok += any(Windows(norm_text(comments[j].get("text") or "")).holds(want) for want in keys)
+            got_text = Windows(norm_text(comments[j].get("text") or ""))
+            text_ok += any(got_text.holds(want) for want in keys)
         want = key.get(str(it["parent"])) if it.get("parent") else None
         have = index.get(comments[j].get("parent_id"))
         parent_ok += (want is None and have is None) or (want is not None and have is not None and got[want] == have)

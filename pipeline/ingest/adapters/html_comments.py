@@ -25,6 +25,7 @@ from pipeline.common.config import HtmlConfig
 from pipeline.common.textnorm import normalize_text
 from pipeline.ingest.adapters.html_block_parents import thread_parents
 from pipeline.ingest.adapters.html_dom import (
+    LETTER,
     Cues,
     DomIndex,
     iso_date,
@@ -189,7 +190,7 @@ class _Finder:
             if date is None:
                 continue
             text = self._body(x, box, date, side)
-            if re.search(r"[^\W\d_]", text):  # a word, not only a floor number ("#1") or punctuation
+            if LETTER.search(text):  # a word, not only a floor number ("#1") or punctuation
                 return _Core(x, None, a, date, text)
             nxt = x.getnext()
             while nxt is not None and not isinstance(nxt.tag, str):

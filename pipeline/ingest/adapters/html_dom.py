@@ -56,6 +56,10 @@ def signature(el: lxml_html.HtmlElement) -> tuple[str, str]:
     return (str(el.tag), first)
 
 
+LETTER = re.compile(r"[^\W\d_]")  # a letter: a name or a body has one; "#1", "12:40" and "—" do not
+NOT_TEXT = frozenset({"form", "textarea", "button", "select", "script", "style", "noscript", "svg", "template"})
+
+
 def quoted(el: lxml_html.HtmlElement, top: lxml_html.HtmlElement | None = None) -> bool:
     """Whether an element sits in a quotation (blockquote, q, a quote/bbcodeblock class) below `top`: a
     quoted post's attribution ("X said:") names the quoted author, not the comment's."""

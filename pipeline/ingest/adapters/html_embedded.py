@@ -19,10 +19,9 @@ from lxml import html as lxml_html
 from pipeline.common.config import HtmlConfig
 from pipeline.common.textnorm import normalize_text
 from pipeline.ingest.adapters.html_comments import Found
-from pipeline.ingest.adapters.html_dom import Cues, iso_date, render_text
+from pipeline.ingest.adapters.html_dom import LETTER, NOT_TEXT, Cues, iso_date, render_text
 
 El = lxml_html.HtmlElement
-_NOT_TEXT = frozenset({"script", "style", "noscript", "template", "form", "textarea", "button", "select"})
 _LINE_CHARS = 80
 
 
@@ -35,7 +34,7 @@ def _name(line: El, author_cue: Cues, max_chars: int) -> str | None:
     for el in line.iter():
         if isinstance(el.tag, str) and (author_cue.match(el) or el.tag == "a"):
             name = _short(el)
-            if 0 < len(name) <= max_chars and re.search(r"[^\W\d_]", name):  # a word, not a '#' permalink
+            if 0 < len(name) <= max_chars and LETTER.search(name):  # a word, not a '#' permalink
                 return name
     return None
 
@@ -43,7 +42,7 @@ def _name(line: El, author_cue: Cues, max_chars: int) -> str | None:
 def _reply(r: El, cfg: HtmlConfig, date_re: re.Pattern[str], author_cue: Cues) -> tuple[str, str | None, str] | None:
     """(author, ISO date, text) of an embedded reply element, or None when r is not one: its first dated
     element (innermost), widened up to r until a name shows, is the line; the rest is the text."""
-    dated = [el for el in r.iter() if isinstance(el.tag, str) and el.tag not in _NOT_TEXT and (
+    dated = [el for el in r.iter() if isinstance(el.tag, str) and el.tag not in NOT_TEXT and (
         el.tag == "time" or 0 < len(_short(el)) <= _LINE_CHARS and date_re.search(_short(el)))]
     if not dated:
         return None
@@ -52,8 +51,8 @@ def _reply(r: El, cfg: HtmlConfig, date_re: re.Pattern[str], author_cue: Cues) -
     while name is None and line is not r and len(_short(line.getparent())) <= _LINE_CHARS + cfg.max_author_chars:
         line = line.getparent()
         name = _name(line, author_cue, cfg.max_author_chars)
-    text = normalize_text(render_text(r, lambda n: n is line or n.tag in _NOT_TEXT))
-    if not name or line is r or not re.search(r"[^\W\d_]", text):
+    text = normalize_text(render_text(r, lambda n: n is line or n.tag in NOT_TEXT))
+    if not name or line is r or not LETTER.search(text):
         return None
     return name, iso_date(date_el.get("datetime") or _short(date_el)), text
 
@@ -77,7 +76,7 @@ def embedded_replies(found: list[Found], cfg: HtmlConfig) -> list[Found]:
                     e in r.iterancestors() or r in e.iterancestors() for e in inner + taken):
                 continue
             got = _reply(r, cfg, date_re, author_cue)
-            if got is not None and re.search(r"[^\W\d_]", f.text.replace(got[2], "")):  # the box keeps a body
+            if got is not None and LETTER.search(f.text.replace(got[2], "")):  # the box keeps a body
                 taken.append(r)
                 added.setdefault(k, []).append(Found(r, None, "comment", got[0], "html:embedded-reply", got[1], got[2],
                                                      r.get("id"), k, f.depth + 1))

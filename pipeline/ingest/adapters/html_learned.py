@@ -23,15 +23,13 @@ from pipeline.common.textnorm import normalize_text
 from pipeline.ingest.adapters.html_block_parents import thread_parents
 from pipeline.ingest.adapters.html_blocks import PageIndex, candidates, index_page, norm_text
 from pipeline.ingest.adapters.html_comments import Found, _date_value
-from pipeline.ingest.adapters.html_dom import Cues, quoted, render_text
+from pipeline.ingest.adapters.html_dom import LETTER, NOT_TEXT, Cues, quoted, render_text
 from pipeline.ingest.adapters.html_model import BlockModel, select
 from pipeline.ingest.adapters.html_thread import dom_id, lift
 
 El = lxml_html.HtmlElement
 _ACTION_CHARS = 60  # a skip-cued part longer than this is content, not an action bar
 _SEPARATOR = re.compile(r"\s*[|·•—–]\s*")
-_WORD = re.compile(r"[^\W\d_]")
-_NOT_BODY = frozenset({"form", "textarea", "button", "select", "script", "style", "noscript", "svg", "template"})
 
 
 class _Fields:
@@ -71,7 +69,7 @@ class _Fields:
                 if quoted(el, top):
                     continue
                 name = self.suffix.sub("", " ".join(render_text(el, lambda n, top=el: n is not top and (
-                    self.skip.match(n) or self.menu.match(n) or n.tag in _NOT_BODY or n in dates)).split())).strip()
+                    self.skip.match(n) or self.menu.match(n) or n.tag in NOT_TEXT or n in dates)).split())).strip()
                 name = self.prefix.sub("", name).strip()
                 linked = flag == "user_link" or pi.count("user_link", i) > 0
                 if flag == "author" and linked:  # the profile link's own text, without badges and counts
@@ -113,7 +111,7 @@ class _Fields:
             return None
         parts = _SEPARATOR.split(line[:m.start()])
         name = parts[0].strip(" ,;:") if len(parts) > 1 else ""
-        ok = 0 < len(name) <= self.cfg.max_author_chars and len(name.split()) <= 5 and _WORD.search(name)
+        ok = 0 < len(name) <= self.cfg.max_author_chars and len(name.split()) <= 5 and LETTER.search(name)
         return name if ok and not self.stop.search(name) else None
 
     def date_value(self, el: El | None) -> str | None:
@@ -133,7 +131,7 @@ class _Fields:
 
         def skip(n: El) -> bool:
             """Left out of the text: skip-cued parts are actions only when short (a wrapper like 'edit-hide' is not)."""
-            return n in nested_els or n in dropped or n.tag in _NOT_BODY or (n is not top and (
+            return n in nested_els or n in dropped or n.tag in NOT_TEXT or (n is not top and (
                 self.menu.match(n) or (self.skip.match(n) and pi.text_len(pi.ix.order[n]) <= _ACTION_CHARS)))
 
         bodies: list[El] = []
@@ -182,7 +180,7 @@ def comments_from_blocks(pi: PageIndex, cfg: HtmlConfig, chosen: list[int], ping
             link = els[k].find(".//a")
             name = normalize_text(link.text_content()).replace("\n", " ") if link is not None else ""
             out.append(Found(els[k], None, "pingback", name or None, "html:pingback-link" if name else None, None,
-                             normalize_text(render_text(els[k], lambda n: n.tag in _NOT_BODY)),
+                             normalize_text(render_text(els[k], lambda n: n.tag in NOT_TEXT)),
                              dom_id(els[k], blocks[k]), parents[k], 1 if parents[k] is None else 2))
             continue
         a_el, author = f.author(i, nested[k])
@@ -190,8 +188,9 @@ def comments_from_blocks(pi: PageIndex, cfg: HtmlConfig, chosen: list[int], ping
         drop = [x for x in (a_el, d_el) if x is not None]
         text = f.text(i, nested[k], drop)
         evidence = "html:block-author" if author else None
-        if author is None and f.byline(d_el):
-            author, evidence = f.byline(d_el), "html:byline"
+        if author is None:
+            author = f.byline(d_el)
+            evidence = "html:byline" if author else None
         depth, up, seen = 1, parents[k], {k}
         while up is not None and up not in seen:
             seen.add(up)

@@ -11,16 +11,15 @@ from __future__ import annotations
 import bisect
 import json
 import math
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pipeline.ingest.adapters.html_block_features import feature_names, features
 from pipeline.ingest.adapters.html_blocks import PageIndex
+from pipeline.ingest.adapters.html_dom import LETTER
 
 DEFAULT_MODEL = Path(__file__).with_name("html_block_model.json")
-_WORD = re.compile(r"[^\W\d_]")
 _MARKS = ("author", "user_link", "time", "date_cue", "date_text")
 
 
@@ -133,11 +132,11 @@ def select(pi: PageIndex, cands: list[int], probs: list[float], threshold: float
         if not top:
             continue
         for b in top:  # quoted posts, mark-less or nameless parts and the header it opens with are part of the comment
-            if (_quoted(pi, b, a) or _marks(pi, b) == 0 < _marks(pi, a) or _opens(pi, b, a) or _named(pi, b) == 0 < _named(pi, a)) \
-                    and b in keep:
+            header = _opens(pi, b, a)
+            if header:
+                headers[pi.sig[b]] = pi.sig[a]
+            if header or _quoted(pi, b, a) or _marks(pi, b) == 0 < _marks(pi, a) or _named(pi, b) == 0 < _named(pi, a):
                 keep.discard(b)
-                if _opens(pi, b, a):
-                    headers[pi.sig[b]] = pi.sig[a]
         top = [b for b in top if b in keep]
         if not top:
             continue
@@ -252,5 +251,5 @@ def _marks(pi: PageIndex, i: int) -> int:
 def _named(pi: PageIndex, i: int) -> int:
     """How many author elements showing a name (a letter, not a post number '#5') and profile links a block
     holds: a reply inside a comment names its author."""
-    names = [j for j in _within(pi, "author", i) if _WORD.search(pi.stream[pi.start[j]:pi.stop[j]])]
+    names = [j for j in _within(pi, "author", i) if LETTER.search(pi.stream[pi.start[j]:pi.stop[j]])]
     return len(names) + pi.count("user_link", i)

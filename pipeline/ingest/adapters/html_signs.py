@@ -24,10 +24,9 @@ def _number(groups: tuple[str | None, ...]) -> int | None:
     """The stated number: '1.234' and '1,234' are thousands, '25.4k' is 25,400, '1.2m' 1,200,000."""
     for g in groups:
         if g:
-            short = re.fullmatch(r"(\d+)(?:[.,](\d))?([km])", g.strip(), re.I)
+            short = re.fullmatch(r"(\d+(?:[.,]\d)?)([km])", g.strip(), re.I)
             if short:
-                whole = int(short.group(1)) * 10 + int(short.group(2) or 0)
-                return whole * (100 if short.group(3).lower() == "k" else 100_000)
+                return round(float(short.group(1).replace(",", ".")) * (1000 if short.group(2).lower() == "k" else 10**6))
             digits = re.sub(r"\D", "", g)
             if digits:
                 return int(digits)

@@ -21,12 +21,11 @@ from pipeline.common.config import HtmlConfig
 from pipeline.common.textnorm import normalize_text
 from pipeline.ingest.adapters.html_blocks import PageIndex
 from pipeline.ingest.adapters.html_comments import Found
-from pipeline.ingest.adapters.html_dom import iso_date, render_text
+from pipeline.ingest.adapters.html_dom import NOT_TEXT, iso_date, render_text
 from pipeline.ingest.adapters.html_learned import comments_from_blocks, pingback_blocks
 
 El = lxml_html.HtmlElement
 _SPLIT = re.compile(r"[/#:]")
-_NOT_TEXT = frozenset({"script", "style", "noscript", "template", "form", "textarea", "button", "select"})
 
 
 def local_names(value: str | None) -> set[str]:
@@ -55,7 +54,7 @@ def _declared(top: El, types: set[str]) -> Iterator[El]:
     stack = [c for c in reversed(top) if isinstance(c.tag, str)]
     while stack:
         el = stack.pop()
-        if _typed(el, types) or el.tag in _NOT_TEXT:
+        if _typed(el, types) or el.tag in NOT_TEXT:
             continue
         if _props(el):
             yield el
@@ -88,7 +87,7 @@ def declared_fields(top: El, cfg: HtmlConfig) -> tuple[str | None, str | None, s
             date = iso_date(_value(el))
         if props & text_p and not any(t in el.iterancestors() for t in texts):
             texts.append(el)
-    text = normalize_text("\n\n".join(render_text(t, lambda n: n.tag in _NOT_TEXT) for t in texts)) if texts else None
+    text = normalize_text("\n\n".join(render_text(t, lambda n: n.tag in NOT_TEXT) for t in texts)) if texts else None
     return author or None, date, text or None
 
 
